@@ -1,0 +1,35 @@
+# The README's two commands. Each creates .venv and installs weft into it first, so both work on
+# a fresh machine with nothing but Python 3.11 and access to PyPI.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export RAY_USAGE_STATS_ENABLED := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test install install-test bench clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(VENV)/bin/weft demo
+
+test: install-test
+	$(PY) -m pytest
+
+bench: install
+	$(PY) benchmarks/bench_read_extract.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info weft-demo-output

@@ -1,0 +1,1 @@
+"""Filter rules: one rule per module, typed verdicts and addable stats (see filters/base.py)."""

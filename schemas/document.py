@@ -1,0 +1,118 @@
+"""The interleaved document: what every stage passes on and what the shards hold.
+
+A document is an ordered list of segments, each a block of text or an image slot, in the page's
+reading order. Text between two images is one `TextBlock` whose paragraphs are separated by a
+blank line, which is the OBELICS convention, so `texts`/`images` at the output edge are simply the
+segments laid out as two aligned lists.
+
+Bump `SCHEMA_VERSION` (and `schemas/SPEC.md`) whenever a field is added, removed or changes
+meaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Union
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a document came from, precisely enough to re-read its record with warcio."""
+
+    warc_file: str
+    """The input as weft opened it: a local path or an http(s) URL."""
+    warc_record_offset: int
+    """Byte offset of the record in the (compressed) file."""
+    warc_record_length: int
+    """Length in bytes of the record in the (compressed) file."""
+    warc_record_id: str
+    """WARC-Record-ID, e.g. `<urn:uuid:...>`; for ARC records, a synthetic `<arc:OFFSET>`."""
+    warc_date: str
+    """WARC-Date (ISO 8601) or the ARC date converted to ISO 8601."""
+    target_uri: str
+    """WARC-Target-URI: the page URL the HTML was fetched from."""
+    http_content_type: str
+    """The MIME type from the HTTP Content-Type header, lower-cased, without parameters."""
+    charset: str
+    """The codec the HTML was decoded with (Python codec name)."""
+    charset_source: str
+    """Why that codec: `bom`, `http-header`, `meta`, `detected` or `fallback`."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextBlock:
+    """Text between two image slots; paragraphs separated by a blank line ("\\n\\n")."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSlot:
+    """A place in the reading order where the page shows an image."""
+
+    url: str
+    """Absolute http(s) URL after resolution, or the whole `data:` URI for an inline image."""
+    raw_value: str
+    """The attribute value exactly as written in the HTML (before resolution or srcset parsing)."""
+    source_attr: str
+    """Which attribute supplied the URL, e.g. `src`, `data-src`, `srcset`, `source[srcset]`."""
+    alt: str | None = None
+    title: str | None = None
+    declared_width: int | None = None
+    """The `width` attribute when it is a plain number of pixels, else None."""
+    declared_height: int | None = None
+    content: bytes | None = None
+    """The image bytes once the image stage has resolved them (None until then)."""
+    content_type: str | None = None
+    """MIME type of `content` (e.g. `image/jpeg`), None until resolved."""
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedSlot:
+    """An image the page showed but weft did not keep, with the reason (nothing vanishes)."""
+
+    position: int
+    """How many kept segments precede the place the image stood."""
+    raw_value: str
+    source_attr: str
+    url: str
+    reason: str
+    """A stable reason code, e.g. `tracker_declared_1x1`, `unresolvable_url`."""
+    alt: str | None = None
+
+
+Segment = Union[TextBlock, ImageSlot]
+
+
+@dataclass(slots=True)
+class Document:
+    """One page turned into interleaved text and image slots, with its provenance."""
+
+    doc_id: str
+    url: str
+    segments: list[Segment]
+    provenance: Provenance
+    title: str | None = None
+    html_lang: str | None = None
+    """The `lang` attribute of `<html>`, as written (a hint; language is decided by a filter)."""
+    dropped_slots: list[DroppedSlot] = field(default_factory=list)
+
+    @property
+    def images(self) -> list[ImageSlot]:
+        return [s for s in self.segments if isinstance(s, ImageSlot)]
+
+    @property
+    def text(self) -> str:
+        """All text of the document, paragraphs separated by blank lines (for text rules)."""
+        return "\n\n".join(s.text for s in self.segments if isinstance(s, TextBlock))
+
+
+def make_doc_id(target_uri: str, record_id: str) -> str:
+    """A stable id from what identifies a capture: the same record always gets the same id,
+    two captures of one URL (different record ids) get different ids, and the id is safe as a
+    file-name stem and a webdataset key (32 lower-case hex digits)."""
+    digest = hashlib.blake2b(f"{target_uri}\x00{record_id}".encode("utf-8", "surrogatepass"), digest_size=16)
+    return digest.hexdigest()

@@ -84,13 +84,15 @@ def resolve_inputs(
         else:
             found.extend((path, False) for path in _local_entries(spec))
 
+    # Local paths become absolute: Ray workers (and the manifest's reader) do not share the
+    # caller's working directory.
     unique: list[tuple[str, bool]] = []
     seen: set[str] = set()
     for uri, from_listing in found:
         key = uri if _is_url(uri) else os.path.normpath(os.path.abspath(uri))
         if key not in seen:
             seen.add(key)
-            unique.append((uri, from_listing))
+            unique.append((key, from_listing))
 
     selected = unique[offset : None if limit is None else offset + limit]
     if not selected:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _shared_data() -> Path:
-    override = os.environ.get("WEFT_SHARED_DATA")
-    return Path(override) if override else REPO.parent / "shared" / "data"
-
-
-SHARED_DATA = _shared_data()
+from tests.helpers import SHARED_DATA
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +18,28 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "MANIFEST.tsv").is_file():
         pytest.fail(f"real test data not found at {SHARED_DATA} (set WEFT_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One Ray for the whole session (2 CPUs, a small object store, no dashboard). weft's runner
+    reuses an initialized Ray instead of starting its own, so Ray tests pay the start-up once."""
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # node address 127.0.0.1 (see pipeline/runner.py)
+    import ray
+
+    ray.init(
+        num_cpus=2,
+        object_store_memory=300 * 1024**2,
+        include_dashboard=False,
+        logging_level=logging.WARNING,
+        log_to_driver=False,
+    )
+    yield ray
+    ray.shutdown()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the multi-node cluster test first: `ray stop` ends every Ray process on the machine,
+    so it must finish before the session's own Ray starts."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("cluster") else 1)

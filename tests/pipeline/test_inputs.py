@@ -252,15 +252,6 @@ def test_unreadable_file_is_a_user_error(tmp_path: Path) -> None:
         server.close()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a file whatever its mode")
-def test_file_without_read_permission_is_a_user_error(tmp_path: Path, shared_data: Path) -> None:
-    path = tmp_path / "locked.warc.gz"
-    shutil.copy(shared_data / CC_WARC, path)
-    path.chmod(0)
-    with pytest.raises(UserError, match="locked.warc.gz: cannot read"):
-        resolve_inputs([str(path)])
-
-
 def test_broken_symlink_is_a_user_error(tmp_path: Path) -> None:
     os.symlink(tmp_path / "gone.warc.gz", tmp_path / "link.warc.gz")
     with pytest.raises(UserError, match="link.warc.gz: no such file"):

@@ -1,0 +1,123 @@
+"""The one module that knows about Ray: it starts or joins a cluster and wires the stages into
+Ray Data operations.
+
+    inputs ─from_items(one block per file)─▶ ReadStage (map_batches, 1 file per call, yields page chunks)
+           ─▶ ExtractStage (map_batches over whole blocks) ─▶ WriteStage (shards + ledger, one result row per run)
+           ─▶ driver streams the small result rows into the manifest
+
+By default weft starts an embedded local Ray (all CPUs, a bounded object store, no dashboard,
+usage stats off) and stops it afterwards. With `--ray-address` / `RAY_ADDRESS` the same job runs
+on an existing cluster; weft then ships its own packages to the workers with a runtime_env
+(`py_modules`), so the workers need only weft's dependencies installed, and the output directory
+must be on a filesystem every node can write.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from jobs.spec import JobConfig, RayConfig
+from pipeline.errors import UserError
+from pipeline.inputs import resolve_inputs
+from pipeline.manifest import WriteTotals, build_manifest, write_manifest
+from pipeline.output_dir import claim_output_dir
+from pipeline.stages import ExtractStage, ReadStage, WriteStage
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _weft_packages() -> list[Any]:
+    import filters
+    import jobs
+    import pipeline
+    import schemas
+
+    return [pipeline, filters, jobs, schemas]
+
+
+@contextmanager
+def ray_session(cfg: RayConfig) -> Iterator[dict[str, Any]]:
+    """Join the cluster the user named, reuse a Ray the caller already started, or start and
+    stop an embedded local one."""
+    address = cfg.address or os.environ.get("RAY_ADDRESS")
+    # Ray reads these switches only from the environment, before it is imported. weft never
+    # reports usage on a user's behalf, and an embedded single-node Ray has no reason to be
+    # reached from the network: with multi-node support off, Ray uses 127.0.0.1 as the node
+    # address instead of the machine's outward-facing IP.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if not address:
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    import ray
+
+    if ray.is_initialized():
+        yield {"mode": "existing", "cpus": ray.cluster_resources().get("CPU", 0), "nodes": len(ray.nodes())}
+        return
+    quiet = logging.WARNING if cfg.progress else logging.ERROR
+    if address:
+        runtime_env = {"py_modules": _weft_packages()} if cfg.ship_code else None
+        try:
+            ray.init(address=address, runtime_env=runtime_env, logging_level=quiet, log_to_driver=cfg.progress)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise UserError(f"cannot connect to Ray at {address}: {str(exc).splitlines()[0]}") from None
+        mode = "cluster"
+    else:
+        ray.init(
+            num_cpus=cfg.num_cpus or os.cpu_count(),
+            object_store_memory=cfg.object_store_mb * 1024**2,
+            include_dashboard=False,
+            logging_level=quiet,
+            log_to_driver=cfg.progress,
+        )
+        mode = "local"
+    try:
+        yield {"mode": mode, "address": address, "cpus": ray.cluster_resources().get("CPU", 0), "nodes": len(ray.nodes())}
+    finally:
+        ray.shutdown()
+
+
+def _configure_data_context(cfg: RayConfig) -> None:
+    import ray.data
+
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = cfg.progress
+    ctx.print_on_execution_start = cfg.progress
+    ctx.enable_auto_log_stats = False
+    # Ray Data logs every execution at INFO and nags when progress bars are off; a job's own
+    # summary says what happened.
+    logging.getLogger("ray.data").setLevel(logging.INFO if cfg.progress else logging.ERROR)
+
+
+def build_dataset(cfg: JobConfig, inputs: list[str], output_dir: str) -> Any:
+    """The job as a lazy Ray Dataset of writer results (one small row per run of pages)."""
+    import ray.data
+
+    ds = ray.data.from_items([{"uri": uri} for uri in inputs], override_num_blocks=max(1, len(inputs)))
+    ds = ds.map_batches(ReadStage(cfg, output_dir), batch_size=1, batch_format="pyarrow")
+    ds = ds.map_batches(ExtractStage(cfg), batch_size=None, batch_format="pyarrow")
+    return ds.map_batches(WriteStage(cfg, output_dir), batch_size=None, batch_format="pyarrow")
+
+
+def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -> dict[str, Any]:
+    """Run a whole job and return its manifest (also written to `OUTPUT/_manifest.json`)."""
+    inputs = resolve_inputs(
+        cfg.input.paths, paths_base=cfg.input.paths_base, offset=cfg.input.offset, limit=cfg.input.limit
+    )
+    out = claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite)
+    started = _now()
+    log(f"weft: {len(inputs)} input file(s) -> {out}")
+    writes = WriteTotals()
+    with ray_session(cfg.ray) as ray_info:
+        _configure_data_context(cfg.ray)
+        log(f"weft: Ray {ray_info['mode']} with {ray_info['cpus']:g} CPU(s)")
+        for row in build_dataset(cfg, inputs, str(out)).iter_rows():
+            writes.add(row)
+    manifest = build_manifest(cfg, inputs, Path(out), writes, started=started, finished=_now(), ray_info=ray_info)
+    write_manifest(Path(out), manifest)
+    return manifest

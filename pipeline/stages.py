@@ -1,0 +1,300 @@
+"""The job's stages as plain Python on Arrow batches; `pipeline/runner.py` wires them into Ray Data.
+
+Nothing here imports Ray, so every stage unit-tests by calling it on a table. Rows carry their
+fate with them: each page becomes exactly one row downstream of the reader, whose `outcome` is
+`kept`, `dropped` or `failed` (with a `reason`). The writer puts kept rows into shards and every
+row into the ledger, so the manifest's counts can prove that nothing vanished.
+
+Shard names come from the data alone (`<input tag>-p<first page ordinal>`), never from a task or
+block id. The reader cuts each file into chunks of pages (by count and bytes) and the writer writes
+one set of shards per chunk, however Ray merges chunks into blocks, so the same inputs and config
+give the same shards whatever the cluster looks like. (Ray only slices a block that is 1.5x its
+target size; chunks are kept far below that, and even a sliced chunk would get distinct names.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jobs.spec import JobConfig
+from pipeline.archive_index import ArchiveImageIndexWriter
+from pipeline.errors import RecordError
+from pipeline.extract import ExtractLimits, extract
+from pipeline.inputs import input_tag
+from pipeline.warc import ArchiveImage, Page, ReadOptions, ReadStats, read_archive
+from pipeline.writers import ShardLimits, write_documents
+from schemas.arrow import DOCUMENT_SCHEMA, document_to_row, provenance_to_dict, row_to_document
+from schemas.document import Document, Provenance, make_doc_id
+
+WORK_DIR = "_work"
+READ_STATS_DIR = f"{WORK_DIR}/read"
+ARCHIVE_IMAGES_DIR = f"{WORK_DIR}/archive_images"
+LEDGER_DIR = "_ledger"
+
+KEPT, DROPPED, FAILED = "kept", "dropped", "failed"
+
+PROVENANCE_TYPE = DOCUMENT_SCHEMA.field("provenance").type
+
+PAGE_SCHEMA = pa.schema(
+    [
+        pa.field("input_tag", pa.string()),
+        pa.field("chunk", pa.int32()),
+        pa.field("ordinal", pa.int64()),
+        pa.field("html", pa.large_string()),
+        pa.field("payload_bytes", pa.int64()),
+        pa.field("truncated", pa.bool_()),
+        pa.field("provenance", PROVENANCE_TYPE),
+    ]
+)
+"""A page as the reader hands it on: decoded HTML plus where it came from."""
+
+FATE_FIELDS = [
+    pa.field("input_tag", pa.string()),
+    pa.field("chunk", pa.int32()),
+    pa.field("ordinal", pa.int64()),
+    pa.field("outcome", pa.string()),
+    pa.field("reason", pa.string()),
+    pa.field("detail", pa.string()),
+]
+DOCUMENT_ROW_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + FATE_FIELDS)
+"""A document between stages: the shard row plus its fate. Dropped/failed rows keep only ids."""
+
+LEDGER_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("outcome", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("detail", pa.string()),
+        pa.field("shard", pa.string()),
+        pa.field("images", pa.int32()),
+        pa.field("provenance", PROVENANCE_TYPE),
+    ]
+)
+"""One row per page: the audit trail of what happened to it and where it was written."""
+
+SHARD_RESULT_SCHEMA = pa.schema(
+    [
+        pa.field("input_tag", pa.string()),
+        pa.field("pages", pa.int64()),
+        pa.field("outcomes", pa.string()),
+        pa.field("shards", pa.string()),
+    ]
+)
+"""What the writer reports per group of pages; small, so the driver can stream-sum it."""
+
+
+class ReadStage:
+    """One input file per call: pages in chunks, image records to the archive index, stats to disk.
+
+    Stats and the index go to files under `OUTPUT/_work/` rather than into the row stream, so the
+    page stream keeps one schema and the driver sums per-file stats without collecting pages.
+    """
+
+    def __init__(self, cfg: JobConfig, output_dir: str) -> None:
+        self.cfg = cfg
+        self.output_dir = Path(output_dir)
+        self.options = ReadOptions(
+            max_html_bytes=cfg.read.max_html_bytes,
+            max_image_bytes=cfg.read.max_image_bytes,
+            index_images=cfg.read.index_images,
+            timeout=cfg.read.timeout_s,
+            retries=cfg.read.retries,
+        )
+
+    def __call__(self, batch: pa.Table) -> Iterator[pa.Table]:
+        for uri in batch.column("uri").to_pylist():
+            yield from self.read_file(uri)
+
+    def read_file(self, uri: str) -> Iterator[pa.Table]:
+        tag = input_tag(uri)
+        stats = ReadStats()
+        index = ArchiveImageIndexWriter(self.output_dir / ARCHIVE_IMAGES_DIR / f"{tag}.parquet")
+        rows: list[dict[str, Any]] = []
+        chunk_bytes = 0
+        chunk = 0
+        ordinal = 0
+        try:
+            for item in read_archive(uri, self.options, stats):
+                if isinstance(item, Page):
+                    rows.append(
+                        {
+                            "input_tag": tag,
+                            "chunk": chunk,
+                            "ordinal": ordinal,
+                            "html": item.html,
+                            "payload_bytes": item.payload_bytes,
+                            "truncated": item.truncated,
+                            "provenance": provenance_to_dict(item.provenance),
+                        }
+                    )
+                    ordinal += 1
+                    chunk_bytes += item.payload_bytes
+                    if len(rows) >= self.cfg.read.pages_per_chunk or chunk_bytes >= self.cfg.read.max_chunk_bytes:
+                        yield pa.Table.from_pylist(rows, schema=PAGE_SCHEMA)
+                        rows, chunk_bytes, chunk = [], 0, chunk + 1
+                elif isinstance(item, ArchiveImage):
+                    index.add(
+                        {
+                            "url": item.url,
+                            "content_type": item.content_type,
+                            "payload": item.payload,
+                            "payload_bytes": len(item.payload),
+                            "truncated": item.truncated,
+                            "warc_file": item.warc_file,
+                            "warc_record_offset": item.offset,
+                            "warc_record_length": item.length,
+                            "warc_record_id": item.record_id,
+                            "warc_date": item.warc_date,
+                        }
+                    )
+            if rows:
+                yield pa.Table.from_pylist(rows, schema=PAGE_SCHEMA)
+            index.close()
+        except BaseException:
+            index.abort()
+            raise
+        write_json_atomic(
+            self.output_dir / READ_STATS_DIR / f"{tag}.json",
+            {"uri": uri, "input_tag": tag, "pages": ordinal, "archive_images": index.count, **stats.to_dict()},
+        )
+
+
+class ExtractStage:
+    """Pages to interleaved documents; a page that cannot be turned into one is kept as a fate row."""
+
+    def __init__(self, cfg: JobConfig) -> None:
+        self.limits = ExtractLimits(max_html_chars=cfg.extract.max_html_chars, max_depth=cfg.extract.max_depth)
+        self.raise_errors = cfg.extract.on_record_error == "raise"
+
+    def __call__(self, pages: pa.Table) -> pa.Table:
+        return pa.Table.from_pylist([self.extract_row(p) for p in pages.to_pylist()], schema=DOCUMENT_ROW_SCHEMA)
+
+    def extract_row(self, page: dict[str, Any]) -> dict[str, Any]:
+        prov = Provenance(**page["provenance"])
+        fate = {"input_tag": page["input_tag"], "chunk": page["chunk"], "ordinal": page["ordinal"]}
+        doc_id = make_doc_id(prov.target_uri, prov.warc_record_id)
+        try:
+            ex = extract(page["html"], prov.target_uri, self.limits)
+        except RecordError as exc:
+            return fate_row(doc_id, prov, FAILED, exc.reason, exc.detail, fate)
+        except Exception as exc:  # the record boundary: one bad page must not stop a crawl job
+            if self.raise_errors:
+                raise
+            return fate_row(doc_id, prov, FAILED, "extract_error", f"{type(exc).__name__}: {exc}"[:500], fate)
+        if not ex.segments:
+            return fate_row(doc_id, prov, DROPPED, "empty_document", "no text and no image slot after extraction", fate)
+        doc = Document(
+            doc_id=doc_id,
+            url=prov.target_uri,
+            segments=ex.segments,
+            provenance=prov,
+            title=ex.title,
+            html_lang=ex.html_lang,
+            dropped_slots=ex.dropped_slots,
+        )
+        detail = "; ".join(
+            flag
+            for flag, on in (
+                ("html truncated by read.max_html_bytes", page["truncated"]),
+                ("html cut by extract.max_html_chars", ex.truncated),
+                ("depth capped by extract.max_depth", ex.depth_capped),
+            )
+            if on
+        )
+        return {**document_to_row(doc), **fate, "outcome": KEPT, "reason": None, "detail": detail or None}
+
+
+def fate_row(
+    doc_id: str, prov: Provenance, outcome: str, reason: str, detail: str | None, fate: dict[str, Any]
+) -> dict[str, Any]:
+    """A row that records a page's fate without its content."""
+    return {
+        "doc_id": doc_id,
+        "url": prov.target_uri,
+        "provenance": provenance_to_dict(prov),
+        **fate,
+        "outcome": outcome,
+        "reason": reason,
+        "detail": detail,
+    }
+
+
+class WriteStage:
+    """Kept documents to shards, every row to the ledger; returns one small result row per group."""
+
+    def __init__(self, cfg: JobConfig, output_dir: str) -> None:
+        self.output_dir = Path(output_dir)
+        self.formats = tuple(cfg.output.formats)
+        self.limits = ShardLimits(max_docs=cfg.output.max_docs_per_shard, max_bytes=cfg.output.max_bytes_per_shard)
+
+    def __call__(self, docs: pa.Table) -> pa.Table:
+        results = [self.write_group(tag, rows) for tag, rows in _groups(docs.to_pylist())]
+        return pa.Table.from_pylist(results, schema=SHARD_RESULT_SCHEMA)
+
+    def write_group(self, tag: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        stem = f"{tag}-p{rows[0]['ordinal']:07d}"
+        kept = [row_to_document(r) for r in rows if r["outcome"] == KEPT]
+        shards = write_documents(kept, self.output_dir, stem, formats=self.formats, limits=self.limits) if kept else []
+        # Which shard each kept document landed in, for the ledger (parquet names the document's home).
+        home: dict[str, str] = {}
+        per_format = [s for s in shards if s.format == self.formats[0]]
+        remaining = iter(kept)
+        for shard in per_format:
+            for _ in range(shard.documents):
+                home[next(remaining).doc_id] = shard.path
+        outcomes: Counter[str] = Counter()
+        ledger = []
+        for r in rows:
+            outcomes[r["outcome"] if r["outcome"] == KEPT else f"{r['outcome']}:{r['reason']}"] += 1
+            ledger.append(
+                {
+                    "doc_id": r["doc_id"],
+                    "url": r["url"],
+                    "outcome": r["outcome"],
+                    "reason": r["reason"],
+                    "detail": r["detail"],
+                    "shard": home.get(r["doc_id"]),
+                    "images": sum(1 for i in (r.get("images") or []) if i is not None),
+                    "provenance": r["provenance"],
+                }
+            )
+        ledger_path = self.output_dir / LEDGER_DIR / f"{stem}.parquet"
+        ledger_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = ledger_path.with_name(f".{ledger_path.name}.tmp")
+        pq.write_table(pa.Table.from_pylist(ledger, schema=LEDGER_SCHEMA), tmp, compression="zstd")
+        os.replace(tmp, ledger_path)
+        return {
+            "input_tag": tag,
+            "pages": len(rows),
+            "outcomes": json.dumps(dict(outcomes), sort_keys=True),
+            "shards": json.dumps([dataclasses.asdict(s) for s in shards]),
+        }
+
+
+def _groups(rows: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Runs of consecutive rows from one chunk of one input file, named by the run's first page
+    ordinal, so two runs never share a shard name."""
+    current: list[dict[str, Any]] = []
+    for row in rows:
+        if current and (row["input_tag"], row["chunk"]) != (current[0]["input_tag"], current[0]["chunk"]):
+            yield current[0]["input_tag"], current
+            current = []
+        current.append(row)
+    if current:
+        yield current[0]["input_tag"], current
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,94 @@
+"""The `weft` command: help everywhere, one-line errors for user mistakes, run and inspect."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+
+WEFT = str(Path(sys.executable).with_name("weft"))
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["demo", "--help"], ["inspect", "--help"]])
+def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 0
+    assert "usage: weft" in capsys.readouterr().out
+
+
+def test_console_script_is_installed() -> None:
+    done = subprocess.run([WEFT, "--version"], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("weft ")
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["run", "--bogus"], "unrecognized arguments: --bogus"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["run", "--limit", "two"], "invalid int value: 'two'"),
+        (["run", "--output", "x"], "no input given"),
+        (["run", "--input", "/no/such/file.warc.gz", "--output", "x"], "/no/such/file.warc.gz"),
+        (["run", "no-such-spec.toml"], "job spec not found: no-such-spec.toml"),
+        (["run", "demo", "--set", "read.pages_per_chunk=0", "--input", "x.warc"], "pages_per_chunk must be positive"),
+        (["inspect", "/no/such/shard.parquet"], "/no/such/shard.parquet: no such file"),
+    ],
+)
+def test_user_mistakes_give_one_line_and_exit_2(argv, expected, capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    line = _one_line_error(capsys)
+    assert line.startswith("weft") and expected in line
+
+
+def test_unreadable_input_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    not_a_warc = tmp_path / "notes.txt"
+    not_a_warc.write_text("hello")
+    assert main(["run", "--input", str(not_a_warc), "--output", str(tmp_path / "out")]) == 2
+    assert str(not_a_warc) in _one_line_error(capsys)
+
+
+@pytest.mark.ray
+def test_run_refuses_another_jobs_output_then_overwrites(ray_local, shared_data, tmp_path, capsys) -> None:
+    warc = str(shared_data / "warc/cc/jwarc_cc.warc.gz")
+    out = str(tmp_path / "out")
+    assert main(["run", "--input", warc, "--output", out]) == 0
+    assert "wrote 1 documents" in capsys.readouterr().out
+    assert main(["run", "--input", warc, "--output", out]) == 2
+    assert "already holds another job's shards" in _one_line_error(capsys)
+    assert main(["run", "--input", warc, "--output", out, "--overwrite", "--format", "parquet"]) == 0
+    assert not list(Path(out).glob("*.tar"))
+
+
+@pytest.mark.ray
+def test_damaged_input_warns_and_exits_0(ray_local, shared_data, tmp_path, capsys) -> None:
+    warc = shared_data / "warc/edge/resiliparse_clipped.warc.gz"
+    assert main(["run", "--input", str(warc), "--output", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    warnings = [line for line in captured.err.splitlines() if line.startswith("weft: warning:")]
+    assert len(warnings) == 1 and str(warc) in warnings[0]
+    assert "counts add up: yes" in captured.out
+
+
+def test_inspect_prints_text_with_image_markers(shared_data, tmp_path, capsys) -> None:
+    from tests.helpers import job, run_inline
+
+    run_inline(job(tmp_path / "out", shared_data / "warc/other/nodewarc_books.toscrape.warc"))
+    shard = next((tmp_path / "out").glob("*.tar"))
+    assert main(["inspect", str(shard), "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    markers = [line for line in out.splitlines() if line.startswith("[image ")]
+    assert len(markers) == 20
+    assert markers[0].startswith("[image ?x? http://books.toscrape.com/media/cache/2c/da/2cdad67c44b002e7ead0cc35693c0e8b.jpg]")
+    assert "A Light in the Attic" in out

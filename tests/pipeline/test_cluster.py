@@ -1,0 +1,86 @@
+"""The same job on a real two-node Ray cluster started with `ray start`, all on loopback.
+
+The head listens on 127.0.0.2 and the second node on 127.0.0.3 (both loopback addresses; Ray
+rewrites 127.0.0.1 to the machine's outward IP). weft connects with `--ray-address`, ships its
+own packages with a runtime_env, and must write the same shards as an in-process run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import job, run_inline
+
+pytestmark = [pytest.mark.cluster, pytest.mark.ray]
+
+BIN = Path(sys.executable).parent
+HEAD_IP, WORKER_IP = "127.0.0.2", "127.0.0.3"
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def cluster_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env.update(
+        RAY_USAGE_STATS_ENABLED="0",
+        RAY_AUTH_MODE="token",  # Ray's default for clusters; the token is this test's own
+        RAY_AUTH_TOKEN=secrets.token_hex(32),
+    )
+    return env
+
+
+@pytest.fixture
+def cluster(cluster_env: dict[str, str]):
+    port = _free_port(HEAD_IP)
+    ray = str(BIN / "ray")
+    # Ray puts unix sockets under its temp dir, whose paths must stay under 108 bytes.
+    temp_dir = tempfile.mkdtemp(prefix="weft-ray-")
+    common = ["--num-cpus=1", "--disable-usage-stats", f"--temp-dir={temp_dir}"]
+    run = dict(env=cluster_env, capture_output=True, text=True, timeout=180)
+    try:
+        head = subprocess.run([ray, "start", "--head", f"--node-ip-address={HEAD_IP}", f"--port={port}", "--include-dashboard=false", *common], **run)
+        assert head.returncode == 0, head.stderr[-2000:]
+        worker = subprocess.run([ray, "start", f"--address={HEAD_IP}:{port}", f"--node-ip-address={WORKER_IP}", *common[:2]], **run)
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        yield f"{HEAD_IP}:{port}"
+    finally:
+        subprocess.run([ray, "stop", "--force"], **run)
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def test_job_on_a_two_node_cluster_matches_the_in_process_run(cluster, cluster_env, shared_data, tmp_path) -> None:
+    inputs = [
+        str(shared_data / "warc/cc/resiliparse_CC-MAIN-2020-34_warcfile.warc.gz"),
+        str(shared_data / "warc/other/dolma_sample-0001.warc.gz"),
+        str(shared_data / "warc/arc/jwat_small_BNF.arc"),
+    ]
+    out = tmp_path / "out"
+    argv = [str(BIN / "weft"), "run", "--ray-address", cluster, "--output", str(out), "--set", "read.pages_per_chunk=6"]
+    for path in inputs:
+        argv += ["--input", path]
+    # Run from a directory that is not the checkout: the workers must get weft from the runtime_env.
+    done = subprocess.run(argv, env=cluster_env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert manifest["ray"]["mode"] == "cluster" and manifest["ray"]["nodes"] == 2
+    assert manifest["counts"]["balanced"]
+    run_inline(job(tmp_path / "inline", *inputs, read={"pages_per_chunk": 6}))
+    names = sorted(s["path"] for s in manifest["shards"])
+    assert names and names == sorted(p.name for p in (tmp_path / "inline").iterdir() if p.suffix in (".parquet", ".tar"))
+    for name in names:
+        assert (out / name).read_bytes() == (tmp_path / "inline" / name).read_bytes(), name

@@ -10,15 +10,16 @@ Bounds (why a hostile or broken page cannot crash or stall a worker)
 - `ExtractLimits.max_html_chars` (5,000,000): longer input is cut before parsing and the result is
   flagged `truncated`. Common Crawl stores at most 1 MiB of payload per record (longer ones are
   marked `WARC-Truncated: length`), so the cap is never reached on Common Crawl and only bounds
-  other crawls. At the cap lexbor needs ~60 ms and ~150 MB and the walk well under a second, which
-  keeps one worker's memory and latency bounded.
+  other crawls. At the cap lexbor parses in ~60 ms; the walk is linear and its worst case, 5 MB of
+  nothing but short paragraphs each with an image (120,000 segments), takes ~0.8 s and ~200 MB,
+  which bounds one worker's latency and memory.
 - `ExtractLimits.max_depth` (512, the depth at which Chromium's HTML parser stops nesting too):
   subtrees below that depth are not descended into; their text and images are skipped, the
   result is flagged `depth_capped` and `depth_capped_subtrees` counts the subtrees skipped.
 - The lexbor tree builder is quadratic in nesting depth (every block start tag scans the stack of
   open elements: 100,000 nested `<div>` take 12 s to parse, 8,000 take 0.15 s). Pages with more
   than `nesting_scan_min_tags` (4,096) `<` characters are therefore pre-scanned: a fast
-  over-estimate of the element depth (one `findall`, a tight loop, ~0.1 µs per tag) and, only
+  over-estimate of the element depth (one `findall`, a tight loop, ~0.2 µs per tag) and, only
   when it exceeds `max_depth`, an exact linear scan (void and auto-closing elements never nest,
   raw-text elements and comments are skipped) that cuts every subtree deeper than `max_depth`
   from the source before parsing, with the same meaning as the walk's cap. Below 4,096 tags the
@@ -121,7 +122,8 @@ inline style), `placeholder_only`, `unresolvable_url`, `unsupported_scheme` (see
 
 `ImageSlot.raw_value` is the attribute value as the DOM holds it (character references decoded:
 lexbor keeps no source offsets), `source_attr` the attribute name (`src`, `data-src`, `srcset`,
-`source[srcset]`, `source[data-srcset]` ...).
+`source[srcset]`, `source[data-srcset]` ...). For a `DroppedSlot`, `url` is the resolved URL when
+resolution succeeded (trackers, replaced previews) and otherwise the candidate as written.
 """
 
 from __future__ import annotations
@@ -131,8 +133,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
+from pipeline.errors import RecordError
 from pipeline.urls import (
     effective_base,
     parse_srcset,
@@ -164,7 +167,7 @@ class ExtractLimits:
 
     max_html_chars: int = 5_000_000
     """Longer HTML is cut before parsing: 5x Common Crawl's 1 MiB payload cap, so it only bounds
-    other crawls; at the cap a page costs ~150 MB and well under a second."""
+    other crawls; at the cap the worst page costs ~0.8 s and ~200 MB (module docstring)."""
     max_depth: int = 512
     """Deeper subtrees are not descended into (Chromium's parser nests no deeper either)."""
     nesting_scan_min_tags: int = 4096
@@ -179,8 +182,11 @@ class Extraction:
     segments: list[Segment]
     """TextBlock | ImageSlot in reading order; no two TextBlocks in a row, none empty."""
     dropped_slots: list[DroppedSlot]
+    """Images the page showed but weft does not keep, in page order, each with its reason."""
     title: str | None
+    """The `<title>` text, whitespace-normalised; None when absent or empty."""
     html_lang: str | None
+    """`<html lang>` as written (stripped); None when absent or empty."""
     truncated: bool
     """The `max_html_chars` cap cut the input."""
     depth_capped: bool
@@ -204,6 +210,8 @@ _TAG_NAMES_NEEDED = (
 
 
 def _read_tag_ids() -> dict[str, int]:
+    """Tag name → lexbor tag id for every tag the walk distinguishes, read by parsing a page that
+    contains them all (table parts and head elements need their proper context to survive)."""
     ids: dict[str, int] = {}
     table = "<table><caption></caption><thead><tr><th></th></tr></thead><tbody><tr><td></td></tr></tbody><tfoot></tfoot></table>"
     special = {"caption", "thead", "tbody", "tfoot", "tr", "td", "th", "table", "html", "head", "body",
@@ -224,9 +232,11 @@ def _read_tag_ids() -> dict[str, int]:
     text_tree = LexborHTMLParser("<p>t<!--c--></p>")
     for node in text_tree.body.traverse(include_text=True):
         ids.setdefault(node.tag, node.tag_id)
-    missing = [name for name in _TAG_NAMES_NEEDED + ["-text", "-comment"] if name not in ids]
+    # Standard tags have small static ids; a custom element's id is per-document (a pointer), so
+    # a large one here means lexbor no longer knows that tag and the tables below would not match.
+    missing = [name for name in _TAG_NAMES_NEEDED + ["-text", "-comment"] if not 0 < ids.get(name, 0) < 1024]
     if missing:  # a selectolax/lexbor change, not a page problem: fail at import, loudly
-        raise RuntimeError(f"lexbor did not report tag ids for {missing}")
+        raise RuntimeError(f"lexbor did not report static tag ids for {missing}")
     return ids
 
 
@@ -258,6 +268,8 @@ _KIND[_TAG_ID["br"]] = _K_BR
 _KIND[_TAG_ID["noscript"]] = _K_NOSCRIPT
 _KIND[_TAG_ID["-comment"]] = _K_SKIP
 del _name
+# The same table as a list indexed by tag id (standard ids are small): the walk's hottest lookup.
+_KIND_BY_ID: list[int] = [_KIND.get(tag_id, _K_INLINE) for tag_id in range(max(_KIND) + 1)]
 
 _ID_HEADER = _TAG_ID["header"]
 _ID_FORM = _TAG_ID["form"]
@@ -526,6 +538,9 @@ _SCAN_NO_NESTING = frozenset(
     "p li dt dd td th tr option optgroup rb rt rtc rp thead tbody tfoot colgroup caption "
     "head body html".split()
 )
+_SCAN_NO_NESTING_ANY_CASE = frozenset(
+    variant for name in _SCAN_NO_NESTING for variant in (name, name.upper(), name.capitalize())
+)
 _SCAN_FAST_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
 _SCAN_TAG = re.compile(r"<(?:(!--)|(/?)([A-Za-z][A-Za-z0-9]*))")
 # Raw-text elements: their content is not markup, so a "<div" inside a script is not a tag.
@@ -537,22 +552,26 @@ _SCAN_RAW_TEXT_END = {
 
 def _nesting_may_exceed(html: str, max_depth: int) -> bool:
     """A fast over-estimate of the deepest element nesting (one `findall`, a tight loop): it
-    ignores comments, raw text and self-closing syntax, which can only add depth. Only when it
-    exceeds `max_depth` does the exact scan (`_cut_deep_subtrees`) run."""
+    ignores comments, raw text, self-closing syntax and letter case (`<Div>` is not closed by
+    `</DIV>`), all of which can only add depth. Only when it exceeds `max_depth` does the exact
+    scan (`_cut_deep_subtrees`) run."""
     stack: list[str] = []
     open_count: dict[str, int] = {}
+    count_of = open_count.get
+    push, pop = stack.append, stack.pop
     for closing, name in _SCAN_FAST_TAG.findall(html):
-        name = name.lower()
+        if name in _SCAN_NO_NESTING_ANY_CASE:
+            continue
         if closing:
-            if open_count.get(name):
+            if count_of(name):
                 while True:
-                    top = stack.pop()
+                    top = pop()
                     open_count[top] -= 1
                     if top == name:
                         break
-        elif name not in _SCAN_NO_NESTING:
-            stack.append(name)
-            open_count[name] = open_count.get(name, 0) + 1
+        else:
+            push(name)
+            open_count[name] = count_of(name, 0) + 1
             if len(stack) > max_depth:
                 return True
     return False
@@ -820,7 +839,8 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
     buf = builder.buf
     buf_append = buf.append
     flush = builder.flush
-    kind_of = _KIND.get
+    kinds = _KIND_BY_ID
+    n_kinds = len(kinds)
     boilerplate_kind = _boilerplate_kind
     saying_isdisjoint = _SAYING_ATTRS.isdisjoint
     page_p_chars = -1  # computed on first need (guard 6)
@@ -842,7 +862,7 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
                 if text:
                     buf_append(text)
         else:
-            kind = kind_of(tid, _K_INLINE)
+            kind = kinds[tid] if tid < n_kinds else _K_INLINE
             flags = -1  # -1: do not descend
             if kind != _K_SKIP:
                 attrs = node.attributes
@@ -856,7 +876,7 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
                             if page_p_chars < 0:
                                 page_p_chars = _paragraph_chars(root.css("p"))
                             if 2 * _paragraph_chars(paragraphs) > page_p_chars:
-                                kind = kind_of(tid, _K_INLINE)
+                                kind = kinds[tid] if tid < n_kinds else _K_INLINE
                 if kind == _K_LANDMARK:
                     if (tid == _ID_HEADER and section_depth) or node.mem_id in protected or (
                         tid == _ID_FORM and len(node.css("p")) >= _FORM_CONTENT_MIN_P
@@ -963,7 +983,9 @@ def extract(html: str, page_url: str, limits: ExtractLimits = ExtractLimits()) -
     """Turn one page's HTML into interleaved text and image slots (rules in the module doc).
 
     `page_url` is where the HTML was fetched from (WARC-Target-URI); relative image URLs are
-    resolved against it, or against the page's first `<base href>`.
+    resolved against it, or against the page's first `<base href>`. Any page, however broken,
+    gives a result (possibly empty); only a lexbor failure to build a tree at all raises, as a
+    `RecordError("html_parse_failed")`, which costs that one record.
     """
     truncated = len(html) > limits.max_html_chars
     if truncated:
@@ -973,7 +995,10 @@ def extract(html: str, page_url: str, limits: ExtractLimits = ExtractLimits()) -
             and html.count("<") > limits.nesting_scan_min_tags
             and _nesting_may_exceed(html, limits.max_depth)):
         html, cut_subtrees = _cut_deep_subtrees(html, limits.max_depth)
-    tree = LexborHTMLParser(html)
+    try:
+        tree = LexborHTMLParser(html)
+    except SelectolaxError as error:  # lexbor could not allocate or build the tree
+        raise RecordError("html_parse_failed", str(error)) from error
 
     protected, base_href = _protected_ids_and_base(tree)
     base = effective_base(page_url, base_href)

@@ -91,6 +91,7 @@ def build_manifest(
             "pages": pages_read,
             "documents": documents,
             "bytes_read": read_dict.get("bytes_read", 0),
+            "read_notes": dict(sorted(read.notes.items())),
             "balanced": balanced,
         },
         "file_errors": read.file_errors,

@@ -395,7 +395,10 @@ def _build(
     uri: str, record: ArcWarcRecord, wanted: _Wanted, offset: int, length: int, is_arc: bool, stats: ReadStats
 ) -> Page | ArchiveImage:
     headers = record.rec_headers
-    record_id = f"<arc:{offset}>" if is_arc else (headers.get_header("WARC-Record-ID") or f"<offset:{offset}>")
+    # ARC records have no id of their own. The file's base name plus the offset is unique within a
+    # job (and stable when the file moves), so two ARC files never give two pages the same doc_id.
+    name = _file_name(uri)
+    record_id = f"<arc:{name}:{offset}>" if is_arc else (headers.get_header("WARC-Record-ID") or f"<offset:{name}:{offset}>")
     target = headers.get_header("WARC-Target-URI") or ""
     date = headers.get_header("WARC-Date") or ""
     if wanted.kind == "archive_image":
@@ -427,6 +430,10 @@ def _build(
     return Page(html=html, provenance=provenance, payload_bytes=len(wanted.payload), truncated=wanted.truncated)
 
 
+def _file_name(uri: str) -> str:
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
 def _type_key(record: ArcWarcRecord, is_arc: bool) -> str:
     rec_type = (record.rec_type or "unknown").lower()
     if is_arc:
@@ -436,7 +443,7 @@ def _type_key(record: ArcWarcRecord, is_arc: bool) -> str:
 
 def _looks_like_arc(head: bytes) -> bool:
     """Whether the input is an ARC file (warcio's arc2warc mode hides this from the records, but
-    ARC records need weft's synthetic `<arc:OFFSET>` ids and their own type names)."""
+    ARC records need weft's synthetic `<arc:NAME:OFFSET>` ids and their own type names)."""
     if head[:2] == b"\x1f\x8b":
         try:
             head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 64)

@@ -29,7 +29,8 @@ class Provenance:
     warc_record_length: int
     """Length in bytes of the record in the (compressed) file."""
     warc_record_id: str
-    """WARC-Record-ID, e.g. `<urn:uuid:...>`; for ARC records, a synthetic `<arc:OFFSET>`."""
+    """WARC-Record-ID, e.g. `<urn:uuid:...>`; for ARC records, a synthetic
+    `<arc:FILE_NAME:OFFSET>` (ARC has no record ids)."""
     warc_date: str
     """WARC-Date (ISO 8601) or the ARC date converted to ISO 8601."""
     target_uri: str

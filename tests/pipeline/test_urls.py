@@ -7,6 +7,8 @@ host-root join gets wrong.
 
 from __future__ import annotations
 
+from urllib.parse import urljoin, urlsplit
+
 import pytest
 
 from pipeline.urls import (
@@ -168,3 +170,31 @@ def test_pick_largest_srcset() -> None:
 
 def test_largest_candidate_of_nothing_is_none() -> None:
     assert largest_candidate([]) is None
+
+
+_BASES = [
+    "https://ex.com/blog/2020/post.html", "http://ex.com", "https://ex.com/", "https://ex.com/dir/",
+    "HTTPS://Ex.COM:8080/a/b/?q=1#f", "https://u:p@ex.com/a/b", "https://[::1]:8080/a/",
+    "http://ex.com/a/../b/c.html", "https://ex.com/a;p/b.html", "https://ex.com//x/y",
+]
+_RELATIVE = [
+    "a.png", "img/a.png", "/a.png", "//cdn.ex.com/a.png", "../a.png", "./a.png", "a.png?x=1",
+    "a.png?x=1#f", "a.png#f", "?q", "/a/./b.png", "a b.png", "%20a.png", "a.png?", "a.png#",
+    "/a.png?#", "img//a.png", "/a//b.png", "//cdn.ex.com//a.png", "//cdn.ex.com", "//cdn.ex.com:8080/x",
+    "/", "a;b.png", "a\\b.png", "ä.png", "/ünï.png", "img/a:b.png", "//", "///a.png", "//@/x", "..",
+    ".", "a.png?x=1?y", "a.png?u=http://x/y", "/a.png?u=//x",
+]
+
+
+@pytest.mark.parametrize("base", _BASES)
+def test_resolution_agrees_with_urljoin(base: str) -> None:
+    """The concatenation fast path for common relative URLs must give exactly urljoin's answer
+    (fragment-only references excepted: they mean the page itself and are unresolvable)."""
+    for raw in _RELATIVE:
+        try:
+            joined = urljoin(base, raw)
+            parts = urlsplit(joined)
+            expected = joined if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+        except ValueError:
+            expected = None
+        assert resolve_url(raw, base) == expected, (base, raw)

@@ -61,7 +61,7 @@ def _assert_pages_reread(pages: list[Page], *, arc: bool = False) -> None:
         prov = page.provenance
         record, payload = _reread(prov.warc_file, prov.warc_record_offset, prov.warc_record_length)
         if arc:
-            assert prov.warc_record_id == f"<arc:{prov.warc_record_offset}>"
+            assert prov.warc_record_id == f"<arc:{Path(prov.warc_file).name}:{prov.warc_record_offset}>"
         else:
             assert record.rec_headers.get_header("WARC-Record-ID") == prov.warc_record_id
         assert record.rec_headers.get_header("WARC-Target-URI") == prov.target_uri

@@ -1,0 +1,118 @@
+"""Read + extract throughput: pages/s per core and peak RSS.
+
+Builds a WARC (per-record gzip, like Common Crawl's) from many pages, by repeating the real saved
+pages in ../shared/data/html when they are there, else the demo generator's pages, then times the
+stage pair that every page goes through: `read_archive` (warcio, charset) and `extract`
+(selectolax lexbor). It runs in one process on one core, so pages/s is per core.
+
+    python benchmarks/bench_read_extract.py [--pages 3000] [--source auto|shared|demo] [--no-gzip]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipeline.extract import extract  # noqa: E402
+from pipeline.warc import Page, ReadOptions, ReadStats, read_archive  # noqa: E402
+
+SHARED_HTML = REPO.parent / "shared" / "data" / "html"
+
+
+def shared_pages() -> list[tuple[str, bytes]]:
+    files = sorted(SHARED_HTML.glob("readability/*/source.html")) + sorted(SHARED_HTML.glob("trafilatura/*.html"))
+    return [(f"http://bench.example.org/{p.parent.name}/{p.name}", p.read_bytes()) for p in files]
+
+
+def demo_pages(tmp: Path) -> list[tuple[str, bytes]]:
+    from pipeline.demo_crawl import build_demo_crawl
+
+    crawl = build_demo_crawl(tmp / "demo", "http://127.0.0.1:9/")
+    stats = ReadStats()
+    pages = []
+    for item in read_archive(str(crawl.warc_path), ReadOptions(index_images=False), stats):
+        if isinstance(item, Page):
+            pages.append((item.provenance.target_uri, item.html.encode("utf-8")))
+    return pages
+
+
+def build_warc(path: Path, pages: list[tuple[str, bytes]], count: int, gzip: bool) -> int:
+    total = 0
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=gzip)
+        for i in range(count):
+            url, body = pages[i % len(pages)]
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            record = writer.create_warc_record(f"{url}?copy={i}", "response", payload=io.BytesIO(body), http_headers=headers)
+            writer.write_record(record)
+            total += len(body)
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=3000)
+    ap.add_argument("--source", choices=("auto", "shared", "demo"), default="auto")
+    ap.add_argument("--no-gzip", action="store_true")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        use_shared = args.source == "shared" or (args.source == "auto" and SHARED_HTML.is_dir())
+        pages = shared_pages() if use_shared else demo_pages(tmp)
+        warc = tmp / ("bench.warc" if args.no_gzip else "bench.warc.gz")
+        html_bytes = build_warc(warc, pages, args.pages, gzip=not args.no_gzip)
+
+        opts = ReadOptions(index_images=False)
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        # Read alone, then read + extract, so the report shows where the time goes.
+        t0 = time.process_time()
+        n_read = sum(1 for item in read_archive(str(warc), opts, ReadStats()) if isinstance(item, Page))
+        read_s = time.process_time() - t0
+
+        per_page: list[float] = []
+        segments = images = 0
+        t0 = time.process_time()
+        for item in read_archive(str(warc), opts, ReadStats()):
+            if isinstance(item, Page):
+                s = time.perf_counter()
+                ex = extract(item.html, item.provenance.target_uri)
+                per_page.append(time.perf_counter() - s)
+                segments += len(ex.segments)
+                images += sum(1 for seg in ex.segments if hasattr(seg, "url"))
+        total_s = time.process_time() - t0
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    result = {
+        "source": "shared/data/html" if use_shared else "demo generator",
+        "distinct_pages": len(pages),
+        "pages": n_read,
+        "mean_html_kb": round(html_bytes / args.pages / 1024, 1),
+        "gzip": not args.no_gzip,
+        "read_pages_per_s_per_core": round(n_read / read_s),
+        "read_extract_pages_per_s_per_core": round(n_read / total_s),
+        "extract_ms_median": round(statistics.median(per_page) * 1000, 3),
+        "extract_ms_mean": round(statistics.fmean(per_page) * 1000, 3),
+        "image_slots": images,
+        "segments": segments,
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "rss_growth_during_run_mb": round((peak_kb - rss_before) / 1024, 1),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -57,7 +57,8 @@ class ImageSlot:
     url: str
     """Absolute http(s) URL after resolution, or the whole `data:` URI for an inline image."""
     raw_value: str
-    """The attribute value exactly as written in the HTML (before resolution or srcset parsing)."""
+    """The attribute value as the page wrote it, before resolution or srcset parsing (HTML
+    entities decoded, as every HTML parser does: `&amp;` is `&`)."""
     source_attr: str
     """Which attribute supplied the URL, e.g. `src`, `data-src`, `srcset`, `source[srcset]`."""
     alt: str | None = None
@@ -81,7 +82,9 @@ class DroppedSlot:
     source_attr: str
     url: str
     reason: str
-    """A stable reason code, e.g. `tracker_declared_1x1`, `unresolvable_url`."""
+    """A stable reason code: `tracker_declared_tiny` (width/height declared <= 1 or 0),
+    `placeholder_only` (only a lazy-load placeholder), `lazy_placeholder` (a blurred preview
+    replaced by its `<noscript>` original), `unresolvable_url`, `unsupported_scheme`."""
     alt: str | None = None
 
 

@@ -134,6 +134,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     manifest = run_job(cfg, log=lambda m: print(m, file=sys.stderr))
     _warn_file_errors(manifest)
     print_summary(manifest, cfg.output.path)
+    if manifest["counts"]["records"] == 0 and manifest["file_errors"]:
+        print("weft: error: none of the inputs could be read (see the warnings above)", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK if manifest["counts"]["balanced"] else EXIT_FAILED
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,19 @@ def test_inspect_prints_text_with_image_markers(shared_data, tmp_path, capsys) -
     assert len(markers) == 20
     assert markers[0].startswith("[image ?x? http://books.toscrape.com/media/cache/2c/da/2cdad67c44b002e7ead0cc35693c0e8b.jpg]")
     assert "A Light in the Attic" in out
+
+
+@pytest.mark.ray
+def test_http_input_is_streamed_and_a_404_input_fails_the_job(ray_local, shared_data, tmp_path, capsys) -> None:
+    from pipeline.httpserve import LoopbackServer
+
+    with LoopbackServer(root=shared_data / "warc/cc") as server:
+        url = server.url("jwarc_cc.warc.gz")
+        assert main(["run", "--input", url, "--output", str(tmp_path / "ok")]) == 0
+        assert "wrote 1 documents" in capsys.readouterr().out
+        manifest = json.loads((tmp_path / "ok" / "_manifest.json").read_text())
+        assert manifest["inputs"][0]["uri"] == url and manifest["shards"]
+        missing = server.url("missing.warc.gz")
+        assert main(["run", "--input", missing, "--output", str(tmp_path / "bad")]) == 1
+        err = capsys.readouterr().err
+        assert f"weft: warning: {missing}" in err and "none of the inputs could be read" in err

@@ -5,7 +5,7 @@ pages in ../shared/data/html when they are there, else the demo generator's page
 stage pair that every page goes through: `read_archive` (warcio, charset) and `extract`
 (selectolax lexbor). It runs in one process on one core, so pages/s is per core.
 
-    python benchmarks/bench_read_extract.py [--pages 3000] [--source auto|shared|demo] [--no-gzip]
+    python benchmarks/bench_read_extract.py [--pages 3000] [--source auto|shared|demo] [--no-gzip] [--max-page-kb 100]
 """
 
 from __future__ import annotations
@@ -67,12 +67,15 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=3000)
     ap.add_argument("--source", choices=("auto", "shared", "demo"), default="auto")
     ap.add_argument("--no-gzip", action="store_true")
+    ap.add_argument("--max-page-kb", type=float, default=None, help="only repeat source pages up to this size (e.g. 100 for Common Crawl-sized pages)")
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         use_shared = args.source == "shared" or (args.source == "auto" and SHARED_HTML.is_dir())
         pages = shared_pages() if use_shared else demo_pages(tmp)
+        if args.max_page_kb:
+            pages = [(u, b) for u, b in pages if len(b) <= args.max_page_kb * 1024]
         warc = tmp / ("bench.warc" if args.no_gzip else "bench.warc.gz")
         html_bytes = build_warc(warc, pages, args.pages, gzip=not args.no_gzip)
 

@@ -129,7 +129,7 @@ resolution succeeded (trackers, replaced previews) and otherwise the candidate a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -406,15 +406,17 @@ def _is_placeholder(url: str) -> bool:
     value = url.strip()
     if value[:5].lower() == "data:":
         return len(value) < _PLACEHOLDER_DATA_URI_MAX_CHARS
-    for mark in "?#":
-        cut = value.find(mark)
-        if cut >= 0:
-            value = value[:cut]
-    name = value[value.rfind("/") + 1:]
+    end = value.find("?")
+    if end < 0:
+        end = len(value)
+    cut = value.find("#", 0, end)
+    if cut >= 0:
+        end = cut
+    name = value[value.rfind("/", 0, end) + 1:end]
     dot = name.rfind(".")
     if dot >= 0:
         if name[dot + 1:].lower() not in _PLACEHOLDER_EXTS:
-            return False
+            return False  # the common case: a .jpg, .webp ... is never a placeholder
         name = name[:dot]
     return any(part in _PLACEHOLDER_TOKENS for part in _NAME_PARTS.split(name.lower()))
 
@@ -442,10 +444,6 @@ def _is_declared_tiny(attrs: dict[str, str | None], width: int | None, height: i
     if width == 0 or height == 0:
         return True
     return width is not None and height is not None and width <= 1 and height <= 1
-
-
-def _normalise_ws(value: str | None) -> str | None:
-    return None if value is None else " ".join(value.split())
 
 
 # A candidate: (url as written, attribute value, attribute name); groups are in preference order.
@@ -737,27 +735,43 @@ class _Builder:
         return self.segments
 
 
-def _emit_image(builder: _Builder, img: dict[str, str | None], sources: list[dict[str, str | None]],
+def _emit_image(builder: _Builder, img: dict[str, str | None], sources: Sequence[dict[str, str | None]],
                 base: str, from_noscript: bool = False) -> None:
     if sources or not _MULTI_CANDIDATE_ATTRS.isdisjoint(img):
         choice = _choose(_candidate_groups(img, sources), base)
-    else:  # the common case, a plain <img src>: no groups to rank
+        if choice is None:
+            return
+    else:  # the common case, a plain <img src>: one candidate, no groups to rank
         src = img.get("src")
-        choice = _choose(iter(([(src, src, "src")],)), base) if src and not src.isspace() else None
-    if choice is None:
-        return
-    alt = _normalise_ws(img.get("alt"))
-    width = _declared_pixels(img.get("width"))
-    height = _declared_pixels(img.get("height"))
-    if _is_declared_tiny(img, width, height):
-        builder.drop(choice, DROP_TRACKER, alt)
-        return
+        if not src or src.isspace():
+            return
+        if _is_placeholder(src):
+            choice = _Choice(src.strip(), src, "src", DROP_PLACEHOLDER_ONLY)
+        else:
+            url, reason = resolve_url_reason(src, base)
+            choice = _Choice(src.strip() if url is None else url, src, "src", reason)
+    alt = img.get("alt")
+    if alt is not None:
+        alt = " ".join(alt.split())
+    width = img.get("width")
+    if width is not None:
+        width = int(width) if width.isdigit() and width.isascii() else _declared_pixels(width)
+    height = img.get("height")
+    if height is not None:
+        height = int(height) if height.isdigit() and height.isascii() else _declared_pixels(height)
+    if (width is not None and width <= 1) or (height is not None and height <= 1) or (
+            (width is None or height is None) and "style" in img):
+        if _is_declared_tiny(img, width, height):
+            builder.drop(choice, DROP_TRACKER, alt)
+            return
     if choice.reason is not None:
         builder.drop(choice, choice.reason, alt)
         return
+    title = img.get("title")
     slot = ImageSlot(
         url=choice.url, raw_value=choice.raw_value, source_attr=choice.source_attr, alt=alt,
-        title=_normalise_ws(img.get("title")), declared_width=width, declared_height=height,
+        title=None if title is None else " ".join(title.split()),
+        declared_width=width, declared_height=height,
     )
     builder.image(slot, from_noscript)
 
@@ -834,6 +848,8 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
     The hot path: one `tag_id` per node, one `attributes` dict per element not skipped by tag,
     `first_child`/`next` to move. Leaving an element is detected when the walk climbs back up,
     using the flags pushed with it, so blocks get exit events without a second traversal.
+    Everything the loop touches per node is a local name (module constants included): the
+    loop runs once per node, and a local lookup is the cheapest Python has.
     """
     builder = _Builder()
     buf = builder.buf
@@ -841,17 +857,27 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
     flush = builder.flush
     kinds = _KIND_BY_ID
     n_kinds = len(kinds)
+    text_id = _TEXT_ID
     boilerplate_kind = _boilerplate_kind
     saying_isdisjoint = _SAYING_ATTRS.isdisjoint
+    never_removed = _NEVER_REMOVED_IDS
+    emit_image = _emit_image
+    k_inline, k_skip, k_block, k_img, k_landmark = _K_INLINE, _K_SKIP, _K_BLOCK, _K_IMG, _K_LANDMARK
+    f_block, f_pre, f_section = _F_BLOCK, _F_PRE, _F_SECTION
+    br_mark = _BR_MARK
     page_p_chars = -1  # computed on first need (guard 6)
     stack: list[tuple[LexborNode, int]] = []
+    push = stack.append
+    pop = stack.pop
+    depth = 0  # len(stack)
+    room = max_depth - 1  # descend while depth < room, i.e. len(stack) + 1 < max_depth
     pre_depth = 0  # mirrored in builder.pre_depth, which flush() reads
     section_depth = 0
     capped = 0
     node: LexborNode | None = root.first_child
     while node is not None:
         tid = node.tag_id
-        if tid == _TEXT_ID:
+        if tid == text_id:
             # Most text nodes are indentation between tags; outside <pre> their exact content
             # does not matter, only that they separate words, so they are not decoded.
             if pre_depth == 0 and node.is_empty_text_node:
@@ -862,13 +888,12 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
                 if text:
                     buf_append(text)
         else:
-            kind = kinds[tid] if tid < n_kinds else _K_INLINE
-            flags = -1  # -1: do not descend
-            if kind != _K_SKIP:
+            kind = kinds[tid] if tid < n_kinds else k_inline
+            if kind != k_skip:
                 attrs = node.attributes
-                said = _B_NONE if saying_isdisjoint(attrs) else boilerplate_kind(attrs)
-                if said and not (tid in _NEVER_REMOVED_IDS or node.mem_id in protected):
-                    kind = _K_SKIP
+                if (attrs and not saying_isdisjoint(attrs) and (said := boilerplate_kind(attrs))
+                        and not (tid in never_removed or node.mem_id in protected)):
+                    kind = k_skip
                     if said == _B_TOKEN or said == _B_HIDDEN:
                         # Guard 6: a wrapper holding most of the page's paragraph text is content.
                         paragraphs = node.css("p")
@@ -876,83 +901,92 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
                             if page_p_chars < 0:
                                 page_p_chars = _paragraph_chars(root.css("p"))
                             if 2 * _paragraph_chars(paragraphs) > page_p_chars:
-                                kind = kinds[tid] if tid < n_kinds else _K_INLINE
-                if kind == _K_LANDMARK:
+                                kind = kinds[tid] if tid < n_kinds else k_inline
+                if kind == k_inline:
+                    flags = 0
+                elif kind == k_block:
+                    if buf and pre_depth == 0:
+                        flush()
+                    flags = f_block | f_section if "role" in attrs and _is_main_role(attrs) else f_block
+                elif kind == k_img:
+                    emit_image(builder, attrs, (), base)
+                    flags = -1
+                elif kind == k_skip:
+                    flags = -1
+                elif kind == k_landmark:
                     if (tid == _ID_HEADER and section_depth) or node.mem_id in protected or (
                         tid == _ID_FORM and len(node.css("p")) >= _FORM_CONTENT_MIN_P
                     ):
-                        kind = _K_BLOCK
+                        if buf and pre_depth == 0:
+                            flush()
+                        flags = f_block | f_section if "role" in attrs and _is_main_role(attrs) else f_block
                     else:
-                        kind = _K_SKIP
-                if kind == _K_INLINE:
-                    flags = 0
-                elif kind == _K_BLOCK:
-                    if buf and pre_depth == 0:
-                        flush()
-                    flags = _F_BLOCK
-                    if "role" in attrs and _is_main_role(attrs):
-                        flags = _F_BLOCK | _F_SECTION
-                elif kind == _K_IMG:
-                    _emit_image(builder, attrs, [], base)
+                        flags = -1
                 elif kind == _K_SECTION:
                     if buf and pre_depth == 0:
                         flush()
-                    flags = _F_BLOCK | _F_SECTION
+                    flags = f_block | f_section
                 elif kind == _K_BR:
-                    buf_append("\n" if pre_depth else _BR_MARK)
+                    buf_append("\n" if pre_depth else br_mark)
+                    flags = -1
                 elif kind == _K_FIGURE:
                     if buf and pre_depth == 0:
                         flush()
                     _move_leading_figcaption(node)
-                    flags = _F_BLOCK
+                    flags = f_block
                 elif kind == _K_PICTURE:
                     img, sources = _picture_parts(node)
                     if img is None and not sources:
                         flags = 0
                     else:
-                        _emit_image(builder, img or {}, sources, base)
+                        emit_image(builder, img or {}, sources, base)
+                        flags = -1
                 elif kind == _K_NOSCRIPT:
                     img = _noscript_image(node)
                     if img is not None:
-                        _emit_image(builder, img, [], base, from_noscript=True)
-                elif kind == _K_PRE:
+                        emit_image(builder, img, (), base, True)
+                    flags = -1
+                else:  # _K_PRE
                     if buf:
                         flush()
-                    flags = _F_BLOCK | _F_PRE
-            if flags >= 0:
-                child = node.first_child
-                if child is not None:
-                    if len(stack) + 1 < max_depth:
-                        if flags & _F_PRE:
-                            pre_depth += 1
-                            builder.pre_depth = pre_depth
-                        if flags & _F_SECTION:
-                            section_depth += 1
-                        stack.append((node, flags))
-                        node = child
-                        continue
-                    capped += 1
-                if flags and buf and pre_depth == 0:
-                    flush()
+                    flags = f_block | f_pre
+                if flags >= 0:
+                    child = node.first_child
+                    if child is not None:
+                        if depth < room:
+                            if flags > f_block:
+                                if flags & f_pre:
+                                    pre_depth += 1
+                                    builder.pre_depth = pre_depth
+                                if flags & f_section:
+                                    section_depth += 1
+                            push((node, flags))
+                            depth += 1
+                            node = child
+                            continue
+                        capped += 1
+                    if flags and buf and pre_depth == 0:
+                        flush()
         # Advance: the next sibling, else leave ancestors until one has a next sibling.
         while True:
             following = node.next
             if following is not None:
                 node = following
                 break
-            if not stack:
+            if not depth:
                 node = None
                 break
-            node, flags = stack.pop()
+            node, flags = pop()
+            depth -= 1
             if flags:
-                if flags & _F_PRE:
+                if flags & f_pre:
                     if buf:
                         flush()
                     pre_depth -= 1
                     builder.pre_depth = pre_depth
                 elif buf and pre_depth == 0:
                     flush()
-                if flags & _F_SECTION:
+                if flags & f_section:
                     section_depth -= 1
     return builder, capped
 

@@ -105,6 +105,12 @@ def resolve_inputs(
     return [uri for uri, _ in selected]
 
 
+# Inputs are what the user pointed weft at, so they are read with a plain opener of our own, never
+# the process-wide one: the image stage installs a restrictive opener (network policy, byte caps)
+# in its worker processes, which must not apply to reading the job's own inputs.
+_INPUT_OPENER = urllib.request.build_opener()
+
+
 def open_input(uri: str, *, timeout: float = 60.0, retries: int = 3) -> BinaryIO:
     """Open one input for sequential reading (what warcio's ArchiveIterator needs).
 
@@ -125,7 +131,7 @@ def open_input(uri: str, *, timeout: float = 60.0, retries: int = 3) -> BinaryIO
     for attempt in range(retries + 1):
         wait = min(MAX_BACKOFF_S, RETRY_BACKOFF_S * 2**attempt)
         try:
-            return urllib.request.urlopen(request, timeout=timeout)
+            return _INPUT_OPENER.open(request, timeout=timeout)
         except urllib.error.HTTPError as error:
             with error:
                 if error.code != 429 and error.code < 500:

@@ -41,6 +41,7 @@ _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 # RFC 3986 scheme: a letter, then letters, digits, "+", "-", ".", then ":".
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _FETCHABLE = frozenset(("http", "https"))
+_HTTP_PREFIXES = ("https://", "http://")
 # scheme://[userinfo@]host[:port] followed by the end or a path, query or fragment; the host is
 # a name without brackets or a bracketed IPv6 literal.
 _ABSOLUTE_SIMPLE = re.compile(
@@ -55,11 +56,17 @@ def resolve_url_reason(raw: str, base: str) -> tuple[str | None, str | None]:
     "the page used a `javascript:` URL" is a different finding from "the URL is broken".
     """
     value = raw.strip(_ASCII_WS)
-    if not value or value.startswith("#"):
+    if not value or value[0] == "#":
         return None, REASON_UNRESOLVABLE
     if "\t" in value or "\n" in value or "\r" in value:
         value = _TAB_NEWLINE.sub("", value)
-    match = _SCHEME.match(value)
+    if value.startswith(_HTTP_PREFIXES):
+        # The common absolute URL, without the scheme regex: what the branch below concludes
+        # for an http(s) scheme followed by "//".
+        if _ABSOLUTE_SIMPLE.match(value) is None:
+            return None, REASON_UNRESOLVABLE
+        return value, None
+    match = _SCHEME.match(value) if value[0] != "/" else None  # a scheme starts with a letter
     if match is not None:
         scheme = match.group(1).lower()
         if scheme == "data":

@@ -471,6 +471,8 @@ def _payload_bytes(value: Any) -> int:
         if not -(2**63) <= value < 2**63:
             raise OverflowError(f"integer {value} does not fit in 64 bits")
         return 9
+    if isinstance(value, float):
+        return 9
     if isinstance(value, dict):
         return sum(_payload_bytes(v) for v in value.values())
     if isinstance(value, list):

@@ -7,7 +7,7 @@ path needs pandas. The two aligned lists `texts`/`images` (plus the JSON strings
 them keep everything weft knows, so `row_to_document(document_to_row(doc)) == doc` holds exactly,
 image bytes included.
 
-Columns of `DOCUMENT_SCHEMA` (schema version 1.0; "always" = weft never writes null there; every
+Columns of `DOCUMENT_SCHEMA` (schema version 1.1; "always" = weft never writes null there; every
 field is declared nullable so partial rows, e.g. a dropped page that only keeps its ids, still
 fit the schema):
 
@@ -28,15 +28,22 @@ dropped_slots        list<struct> (always)                  images the page show
 image_bytes          list<binary>                           segment i's image bytes, null at text or when
                                                             absent; the whole value null when the
                                                             document has no image bytes at all
+links                int32                                  `<a href>` links in the kept content (1.1)
 ===================  =====================================  ===========================================
 
 `provenance`: struct<warc_file, warc_record_offset int64, warc_record_length int64, warc_record_id,
 warc_date, target_uri, http_content_type, charset, charset_source> (strings unless noted).
 
 `slots` element: struct<url, raw_value, source_attr, alt, title, declared_width int32,
-declared_height int32, content_type>.
+declared_height int32, content_type, info, fetch> (`info` and `fetch` since 1.1).
 
-`dropped_slots` element: struct<position int32, raw_value, source_attr, url, reason, alt>.
+`dropped_slots` element: struct<position int32, raw_value, source_attr, url, reason, alt, info,
+fetch>.
+
+`info`: struct<width int32, height int32, format, mode, frames int32, sha256, phash,
+colour_spread int32, dominant_fraction float64, grayscale bool, opaque_fraction float64>, null
+until the image stage decoded the bytes. `fetch`: struct<source, status, http_status int32,
+bytes int64, elapsed_ms float64, error>, null until the image stage ran.
 
 The schema carries `weft.schema_version` in its metadata; `schemas/SPEC.md` is the trainer-facing
 description and must change together with this module.
@@ -56,6 +63,8 @@ from schemas.document import (
     SCHEMA_VERSION,
     Document,
     DroppedSlot,
+    FetchResult,
+    ImageInfo,
     ImageSlot,
     Provenance,
     Segment,
@@ -79,6 +88,36 @@ PROVENANCE_TYPE = pa.struct(
     ]
 )
 
+IMAGE_INFO_TYPE = pa.struct(
+    [
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("format", pa.string()),
+        pa.field("mode", pa.string()),
+        pa.field("frames", pa.int32()),
+        pa.field("sha256", pa.string()),
+        pa.field("phash", pa.string()),
+        pa.field("colour_spread", pa.int32()),
+        pa.field("dominant_fraction", pa.float64()),
+        pa.field("grayscale", pa.bool_()),
+        pa.field("opaque_fraction", pa.float64()),
+    ]
+)
+
+FETCH_TYPE = pa.struct(
+    [
+        pa.field("source", pa.string()),
+        pa.field("status", pa.string()),
+        pa.field("http_status", pa.int32()),
+        pa.field("bytes", pa.int64()),
+        pa.field("elapsed_ms", pa.float64()),
+        pa.field("error", pa.string()),
+    ]
+)
+
+_INFO_FIELDS = tuple(f.name for f in IMAGE_INFO_TYPE)
+_FETCH_FIELDS = tuple(f.name for f in FETCH_TYPE)
+
 SLOT_TYPE = pa.struct(
     [
         pa.field("url", pa.string()),
@@ -89,6 +128,8 @@ SLOT_TYPE = pa.struct(
         pa.field("declared_width", pa.int32()),
         pa.field("declared_height", pa.int32()),
         pa.field("content_type", pa.string()),
+        pa.field("info", IMAGE_INFO_TYPE),
+        pa.field("fetch", FETCH_TYPE),
     ]
 )
 
@@ -100,6 +141,8 @@ DROPPED_SLOT_TYPE = pa.struct(
         pa.field("url", pa.string()),
         pa.field("reason", pa.string()),
         pa.field("alt", pa.string()),
+        pa.field("info", IMAGE_INFO_TYPE),
+        pa.field("fetch", FETCH_TYPE),
     ]
 )
 
@@ -124,6 +167,7 @@ DOCUMENT_SCHEMA: pa.Schema = pa.schema(
         pa.field("slots", _list_of(SLOT_TYPE)),
         pa.field("dropped_slots", _list_of(DROPPED_SLOT_TYPE)),
         pa.field("image_bytes", _list_of(pa.binary())),
+        pa.field("links", pa.int32()),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )
@@ -159,6 +203,8 @@ def document_to_row(doc: Document) -> dict[str, Any]:
                 "declared_width": seg.declared_width,
                 "declared_height": seg.declared_height,
                 "content_type": seg.content_type,
+                "info": _info_dict(seg.info),
+                "fetch": _fetch_dict(seg.fetch),
             }
             meta[i] = _obelics_image_metadata(doc.url, seg)
             if seg.content is not None:
@@ -194,11 +240,30 @@ def document_to_row(doc: Document) -> dict[str, Any]:
                 "url": d.url,
                 "reason": d.reason,
                 "alt": d.alt,
+                "info": _info_dict(d.info),
+                "fetch": _fetch_dict(d.fetch),
             }
             for d in doc.dropped_slots
         ],
         "image_bytes": image_bytes if any_bytes else None,
+        "links": doc.links,
     }
+
+
+def _info_dict(info: ImageInfo | None) -> dict[str, Any] | None:
+    return None if info is None else {name: getattr(info, name) for name in _INFO_FIELDS}
+
+
+def _fetch_dict(fetch: FetchResult | None) -> dict[str, Any] | None:
+    return None if fetch is None else {name: getattr(fetch, name) for name in _FETCH_FIELDS}
+
+
+def _info(value: dict[str, Any] | None) -> ImageInfo | None:
+    return None if value is None else ImageInfo(**value)
+
+
+def _fetch(value: dict[str, Any] | None) -> FetchResult | None:
+    return None if value is None else FetchResult(**value)
 
 
 def row_to_document(row: dict[str, Any]) -> Document:
@@ -238,6 +303,8 @@ def row_to_document(row: dict[str, Any]) -> Document:
                     declared_height=slot["declared_height"],
                     content=image_bytes[i] if image_bytes is not None else None,
                     content_type=slot["content_type"],
+                    info=_info(slot.get("info")),
+                    fetch=_fetch(slot.get("fetch")),
                 )
             )
     return Document(
@@ -255,9 +322,12 @@ def row_to_document(row: dict[str, Any]) -> Document:
                 url=d["url"],
                 reason=d["reason"],
                 alt=d["alt"],
+                info=_info(d.get("info")),
+                fetch=_fetch(d.get("fetch")),
             )
             for d in row["dropped_slots"]
         ],
+        links=row.get("links") or 0,
     )
 
 
@@ -314,9 +384,12 @@ def obelics_warc_filename(warc_file: str) -> str:
 
 def _obelics_image_metadata(document_url: str, slot: ImageSlot) -> dict[str, Any]:
     """The per-image dict OBELICS keeps in `metadata`. As in OBELICS, optional keys are left out
-    when unknown. `original_width`/`original_height` need the image's pixel size, which the model
-    does not carry, so they are never written."""
+    when unknown; `original_width`/`original_height` are the decoded size once the image stage
+    has run."""
     meta: dict[str, Any] = {"document_url": document_url, "unformatted_src": slot.raw_value, "src": slot.url}
+    if slot.info is not None:
+        meta["original_width"] = slot.info.width
+        meta["original_height"] = slot.info.height
     name = _formatted_filename(slot.url)
     if name:
         meta["formatted_filename"] = name

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Union
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,48 @@ class TextBlock:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What Pillow found when it decoded an image's bytes (bounded; see pipeline/imaging.py)."""
+
+    width: int
+    """Width in pixels as displayed: after EXIF orientation; an animation's first frame."""
+    height: int
+    format: str
+    """Pillow's format name: JPEG, PNG, GIF, WEBP, AVIF, BMP, TIFF, ICO, ..."""
+    mode: str
+    """Pillow's mode of the decoded image: RGB, RGBA, L, LA, P, 1, CMYK, I;16, ..."""
+    frames: int
+    """Frames in the file (1 for a still image)."""
+    sha256: str
+    """Hex SHA-256 of the bytes as fetched (exact duplicates across documents share it)."""
+    phash: str
+    """64-bit perceptual hash (DCT of a 32x32 grey thumbnail) as 16 hex digits."""
+    colour_spread: int
+    """Largest per-channel range (max - min, 0..255) over non-transparent pixels of a small
+    thumbnail: 0 for a single-colour image. A score for the monochrome rule."""
+    dominant_fraction: float
+    """Share of non-transparent thumbnail pixels that have the most common (quantised) colour."""
+    grayscale: bool
+    """Whether every non-transparent pixel has R, G and B within a small tolerance of each other."""
+    opaque_fraction: float
+    """Share of thumbnail pixels that are not (nearly) fully transparent."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """How an image slot got its bytes, or why it did not: one row of the fetch ledger."""
+
+    source: str
+    """`data-uri`, `archive` (an image record of the job's own inputs), `download`, or `none`."""
+    status: str
+    """`ok`, or why not: see pipeline/image_status.py for the closed list."""
+    http_status: int | None = None
+    bytes: int | None = None
+    elapsed_ms: float | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ImageSlot:
     """A place in the reading order where the page shows an image."""
 
@@ -70,6 +112,10 @@ class ImageSlot:
     """The image bytes once the image stage has resolved them (None until then)."""
     content_type: str | None = None
     """MIME type of `content` (e.g. `image/jpeg`), None until resolved."""
+    info: ImageInfo | None = None
+    """What decoding the bytes showed (size, format, hashes, colour scores); None until then."""
+    fetch: FetchResult | None = None
+    """How the bytes were obtained or why not; None until the image stage has run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +128,14 @@ class DroppedSlot:
     source_attr: str
     url: str
     reason: str
-    """A stable reason code: `tracker_declared_tiny` (width/height declared <= 1 or 0),
+    """A stable reason code. The extractor's: `tracker_declared_tiny` (width/height declared <= 1 or 0),
     `placeholder_only` (only a lazy-load placeholder), `lazy_placeholder` (a blurred preview
-    replaced by its `<noscript>` original), `unresolvable_url`, `unsupported_scheme`."""
+    replaced by its `<noscript>` original), `unresolvable_url`, `unsupported_scheme`; the image
+    stage's fetch statuses (`http_error`, `timeout`, ...); and filter reasons, prefixed with the
+    filter's name (`min_image_size_v1:too_small`)."""
     alt: str | None = None
+    info: ImageInfo | None = None
+    fetch: FetchResult | None = None
 
 
 Segment = Union[TextBlock, ImageSlot]
@@ -103,6 +153,8 @@ class Document:
     html_lang: str | None = None
     """The `lang` attribute of `<html>`, as written (a hint; language is decided by a filter)."""
     dropped_slots: list[DroppedSlot] = field(default_factory=list)
+    links: int = 0
+    """Hyperlinks (`<a href>`) in the kept content: a spam signal (link-farm pages)."""
 
     @property
     def images(self) -> list[ImageSlot]:

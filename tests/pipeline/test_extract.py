@@ -807,3 +807,26 @@ def test_limits_are_honoured() -> None:
     ex = extract(html, PAGE, ExtractLimits(max_html_chars=200))
     assert ex.truncated and "tail" not in text_of(ex) and text_of(ex).startswith("word word")
     assert not extract(html, PAGE).truncated
+
+
+def test_kept_landmark_with_role_main_is_a_section_for_its_header() -> None:
+    # A landmark kept because it is role=main counts as a section, so the header it holds is
+    # the article's header (guard 4), not the page banner.
+    ex = run("<nav role='main'><header><h1>Title</h1></header><p>story</p></nav>")
+    assert paragraphs(ex) == ["Title", "story"]
+
+
+@pytest.mark.parametrize(
+    ("src", "placeholder"),
+    [
+        ("/img/photo.jpg?fallback=blank.gif", False),  # the name is photo.jpg, not the query
+        ("/img/photo.jpg#spacer.gif", False),
+        ("/img/blank.gif?v=2#x", True),
+        ("/img/blank?v=2", True),  # extension-less name
+        ("/a/b/pixel#frag.jpg", True),
+        ("/img/lazy.JPG", False),
+    ],
+)
+def test_placeholder_name_is_read_before_query_and_fragment(src: str, placeholder: bool) -> None:
+    ex = run(f"<img src='{src}'>")
+    assert (ex.dropped_slots[0].reason == DROP_PLACEHOLDER_ONLY if placeholder else len(images(ex)) == 1)

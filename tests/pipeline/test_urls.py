@@ -198,3 +198,23 @@ def test_resolution_agrees_with_urljoin(base: str) -> None:
         except ValueError:
             expected = None
         assert resolve_url(raw, base) == expected, (base, raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://cdn.ex.com/a.png", "https://cdn.ex.com/a.png"),
+        ("http://ex.com", "http://ex.com"),
+        ("https://user@ex.com:8080/a.png?x#y", "https://user@ex.com:8080/a.png?x#y"),
+        ("https://[::1]/a.png", "https://[::1]/a.png"),
+        ("https://\nex.com/a\t.png", "https://ex.com/a.png"),  # tabs/newlines dropped first
+        ("HTTPS://ex.com/a.png", "HTTPS://ex.com/a.png"),  # scheme case: the regex path
+        ("https://", None),
+        ("https:///a.png", None),
+        ("https://ex com/a.png", None),
+        ("/a.png", "https://ex.com/a.png"),
+        ("//cdn.ex.com/a.png", "https://cdn.ex.com/a.png"),
+    ],
+)
+def test_absolute_and_rooted_urls_take_the_fast_paths_with_the_same_answers(raw: str, expected: str | None) -> None:
+    assert resolve_url(raw, PAGE) == expected

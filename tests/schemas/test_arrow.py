@@ -26,7 +26,17 @@ from schemas.arrow import (
     row_to_document,
     table_to_documents,
 )
-from schemas.document import SCHEMA_VERSION, Document, DroppedSlot, ImageSlot, Provenance, TextBlock, make_doc_id
+from schemas.document import (
+    SCHEMA_VERSION,
+    Document,
+    DroppedSlot,
+    FetchResult,
+    ImageInfo,
+    ImageSlot,
+    Provenance,
+    TextBlock,
+    make_doc_id,
+)
 
 CC_WARC = (
     "https://data.commoncrawl.org/crawl-data/CC-MAIN-2023-06/segments/1674764494826.88/warc/"
@@ -65,6 +75,12 @@ def _doc(uri: str, n: int, segments: list[Any], **kw: Any) -> Document:
     return Document(doc_id=make_doc_id(uri, prov.warc_record_id), url=uri, segments=segments, provenance=prov, **kw)
 
 
+_INFO = ImageInfo(
+    width=640, height=480, format="JPEG", mode="RGB", frames=1, sha256="ab" * 32, phash="0f" * 8,
+    colour_spread=211, dominant_fraction=0.031, grayscale=False, opaque_fraction=1.0,
+)
+
+
 def sample_documents(shared_data: Path, copies: int = 1) -> list[Document]:
     """Documents covering the model's corners; `copies` > 1 repeats them under new ids (for
     shard-rolling tests that need many documents)."""
@@ -83,6 +99,8 @@ def sample_documents(shared_data: Path, copies: int = 1) -> list[Document]:
                 declared_height=50 + i if i != 2 else None,
                 content=data,
                 content_type=ctype,
+                info=_INFO if i == 0 else None,
+                fetch=FetchResult("archive", "ok", 200, len(data), 12.345, None) if i == 0 else None,
             )
             for i, (src, ctype, data) in enumerate(images)
         ]
@@ -105,9 +123,12 @@ def sample_documents(shared_data: Path, copies: int = 1) -> list[Document]:
                 title="Ein Titel – mit Ümlauten",
                 html_lang="de-AT",
                 dropped_slots=[
-                    DroppedSlot(1, "/pixel.gif", "src", f"{base}/pixel.gif", "tracker_declared_1x1"),
+                    DroppedSlot(1, "/pixel.gif", "src", f"{base}/pixel.gif", "tracker_declared_tiny"),
                     DroppedSlot(3, "javascript:void(0)", "src", "", "unresolvable_url", alt="ничего"),
+                    DroppedSlot(4, "/gone.png", "src", f"{base}/gone.png", "http_error",
+                                fetch=FetchResult("download", "http_error", 404, 0, 3.5, "HTTP Error 404: Not Found")),
                 ],
+                links=7,
             )
         )
         docs.append(_doc(f"{base}/text-only", 10 * c + 2, [TextBlock("Just text, no images at all.")]))
@@ -135,7 +156,7 @@ def documents(shared_data: Path) -> list[Document]:
 
 
 def _is_plain(value: Any) -> bool:
-    if value is None or isinstance(value, (str, int, bytes)):
+    if value is None or isinstance(value, (str, int, float, bytes)):
         return True
     if isinstance(value, list):
         return all(_is_plain(v) for v in value)

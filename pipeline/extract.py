@@ -193,6 +193,8 @@ class Extraction:
     """The `max_depth` cap was hit (before parsing or during the walk)."""
     depth_capped_subtrees: int = 0
     """How many subtrees were skipped for depth (cut from the source or not descended into)."""
+    links: int = 0
+    """`<a href>` elements in the kept content (boilerplate links are not counted)."""
 
 
 # ----- tag tables ----------------------------------------------------------------------------
@@ -200,7 +202,7 @@ class Extraction:
 # string per node. The ids are read from lexbor itself at import so they cannot drift.
 
 _TAG_NAMES_NEEDED = (
-    "address article aside audio base blockquote body br button canvas caption center dd details "
+    "a address article aside audio base blockquote body br button canvas caption center dd details "
     "dialog dir div dl dt embed fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 "
     "h5 h6 head header hgroup hr html iframe img input legend li link listing main marquee math "
     "menu meta nav noscript object ol optgroup option p picture pre section select source style "
@@ -279,6 +281,7 @@ _ID_IMG = _TAG_ID["img"]
 _ID_SOURCE = _TAG_ID["source"]
 _ID_FIGCAPTION = _TAG_ID["figcaption"]
 _ID_BASE = _TAG_ID["base"]
+_ID_A = _TAG_ID["a"]
 _NEVER_REMOVED_IDS = frozenset((_TAG_ID["html"], _TAG_ID["body"], _ID_MAIN, _ID_ARTICLE))
 
 # Block flags kept on the walk's stack, read when an element is left.
@@ -656,7 +659,7 @@ def _br_replacement(match: re.Match[str]) -> str:
 class _Builder:
     """Accumulates text and image events into segments; owns paragraph bookkeeping."""
 
-    __slots__ = ("buf", "paras", "segments", "dropped", "pre_depth")
+    __slots__ = ("buf", "paras", "segments", "dropped", "pre_depth", "links")
 
     def __init__(self) -> None:
         self.buf: list[str] = []
@@ -666,6 +669,7 @@ class _Builder:
         self.segments: list[Segment] = []
         self.dropped: list[DroppedSlot] = []
         self.pre_depth = 0
+        self.links = 0
 
     def flush(self) -> None:
         """End the current paragraph (callers check `buf` first: this is the hot path)."""
@@ -874,6 +878,8 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
     pre_depth = 0  # mirrored in builder.pre_depth, which flush() reads
     section_depth = 0
     capped = 0
+    links = 0  # <a href> in kept content, a spam signal
+    id_a = _ID_A
     node: LexborNode | None = root.first_child
     while node is not None:
         tid = node.tag_id
@@ -904,6 +910,8 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
                                 kind = kinds[tid] if tid < n_kinds else k_inline
                 if kind == k_inline:
                     flags = 0
+                    if tid == id_a and "href" in attrs:
+                        links += 1
                 elif kind == k_block:
                     if buf and pre_depth == 0:
                         flush()
@@ -988,6 +996,7 @@ def _walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> t
                     flush()
                 if flags & f_section:
                     section_depth -= 1
+    builder.links = links
     return builder, capped
 
 
@@ -1049,4 +1058,5 @@ def extract(html: str, page_url: str, limits: ExtractLimits = ExtractLimits()) -
         truncated=truncated,
         depth_capped=bool(capped or cut_subtrees),
         depth_capped_subtrees=capped + cut_subtrees,
+        links=builder.links,
     )

@@ -200,6 +200,7 @@ class ExtractStage:
             title=ex.title,
             html_lang=ex.html_lang,
             dropped_slots=ex.dropped_slots,
+            links=ex.links,
         )
         detail = "; ".join(
             flag

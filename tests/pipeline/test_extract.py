@@ -830,3 +830,13 @@ def test_kept_landmark_with_role_main_is_a_section_for_its_header() -> None:
 def test_placeholder_name_is_read_before_query_and_fragment(src: str, placeholder: bool) -> None:
     ex = run(f"<img src='{src}'>")
     assert (ex.dropped_slots[0].reason == DROP_PLACEHOLDER_ONLY if placeholder else len(images(ex)) == 1)
+
+
+def test_links_in_kept_content_are_counted_and_boilerplate_links_are_not() -> None:
+    html = (
+        "<html><body><nav><a href='/'>Home</a><a href='/about'>About</a></nav>"
+        "<article><p>See <a href='https://a.example/x'>this</a> and <a href='/y'>that</a>"
+        " and <a name='anchor'>no href</a>.</p></article>"
+        "<footer><a href='/privacy'>Privacy</a></footer></body></html>"
+    )
+    assert extract(html, "https://ex.com/p.html").links == 2

@@ -31,6 +31,8 @@ from pipeline.inputs import DEFAULT_CC_BASE
 
 JOBS_DIR = Path(__file__).resolve().parent
 SHARD_FORMATS = ("parquet", "webdataset")
+KEEP_BYTES = ("original", "none", "resized")
+RESIZE_MODES = ("keep_ratio", "keep_ratio_largest", "center_crop", "border")
 RECORD_ERROR_POLICIES = ("drop", "raise")
 
 
@@ -67,12 +69,34 @@ class ExtractConfig:
 
 
 @dataclass(frozen=True)
+class ImagesConfig:
+    resolve: bool = _f(True, "Give every image slot bytes and a status (data: URI, archive record, or download); false leaves slots as URLs.")
+    download: bool = _f(True, "Download images not found in data: URIs or the job's own archive records (with img2dataset).")
+    keep_bytes: str = _f("original", "What shards hold: 'original' bytes, 'none' (URLs only, OBELICS style), or 'resized' (re-encoded to resize_max_side).", choices=KEEP_BYTES)
+    resize_max_side: int = _f(512, "With keep_bytes = 'resized': the longest side after resizing (img2dataset's resizer).")
+    resize_mode: str = _f("keep_ratio_largest", "With keep_bytes = 'resized': img2dataset's resize mode.", choices=RESIZE_MODES)
+    max_image_bytes: int = _f(10 * 1024**2, "Images larger than this are refused (Content-Length checked before the body is read).")
+    max_pixels: int = _f(64_000_000, "Images whose declared width*height exceeds this are refused without decoding (decompression bombs).")
+    max_images_per_doc: int = _f(30, "Only the first N image slots of a document get images (OBELICS kept at most 30); later ones get status over_cap, so a gallery page cannot flood the downloader.")
+    max_job_bytes: int = _f(0, "Stop downloading once the job has received this many bytes (0: no limit); later images get budget_exhausted.")
+    timeout_s: float = _f(10.0, "Per-request timeout for downloads.")
+    retries: int = _f(1, "img2dataset retries per URL.")
+    threads: int = _f(16, "Download threads per download task.")
+    urls_per_shard: int = _f(2000, "Unique URLs per img2dataset shard (one download task each).")
+    user_agent_token: str = _f("weft", "Token added to the User-Agent and matched against X-Robots-Tag directives.")
+    disallowed_header_directives: tuple[str, ...] = _f(("noai", "noimageai", "noindex", "noimageindex"), "X-Robots-Tag directives that opt an image out.")
+    allow_private_networks: bool = _f(False, "Allow image URLs on loopback/private/link-local addresses (tests and the demo only).")
+    allow_hosts: tuple[str, ...] = _f((), "Hosts that bypass the private-address check (e.g. an internal CDN).")
+
+
+@dataclass(frozen=True)
 class OutputConfig:
     path: str = _f("", "Output directory (local or a filesystem shared by all Ray nodes).")
     formats: tuple[str, ...] = _f(SHARD_FORMATS, "Shard formats to write: parquet, webdataset.", choices=SHARD_FORMATS)
     max_docs_per_shard: int = _f(10_000, "A shard closes when it holds this many documents.")
     max_bytes_per_shard: int = _f(512 * 1024**2, "A shard closes before it would exceed this many bytes.")
     overwrite: bool = _f(False, "Replace the shards of an earlier job in the output directory.")
+    resume: bool = _f(False, "With overwrite: keep earlier download results, so only missing or retryable images are fetched again.")
 
 
 @dataclass(frozen=True)
@@ -90,8 +114,13 @@ class JobConfig:
     input: InputConfig = field(default_factory=InputConfig, metadata={"help": "What to read."})
     read: ReadConfig = field(default_factory=ReadConfig, metadata={"help": "How WARC/ARC records are read."})
     extract: ExtractConfig = field(default_factory=ExtractConfig, metadata={"help": "DOM to interleaved document."})
+    images: ImagesConfig = field(default_factory=ImagesConfig, metadata={"help": "How image slots get their pixels."})
     output: OutputConfig = field(default_factory=OutputConfig, metadata={"help": "Where and how shards are written."})
     ray: RayConfig = field(default_factory=RayConfig, metadata={"help": "Where the job runs."})
+    filters: tuple[dict[str, Any], ...] = field(
+        default=(),
+        metadata={"help": "Filter rules in run order, one [[filters]] table each (see `weft filters list --all`)."},
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return _to_plain(self)
@@ -117,6 +146,10 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if not isinstance(value, Mapping):
             raise UserError(f"{where}: expected a table, got {type(value).__name__}")
         return _build(tp, value, where)
+    if origin is tuple and typing.get_args(tp)[0] == dict[str, Any]:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, Mapping) for v in value):
+            raise UserError(f"{where}: expected a list of tables ([[{where}]] in TOML)")
+        return tuple(dict(v) for v in value)
     if origin is tuple:
         (item_tp, _) = typing.get_args(tp)
         if isinstance(value, str):
@@ -234,14 +267,27 @@ def _check(cfg: JobConfig, where: str) -> None:
         "extract.max_html_chars": cfg.extract.max_html_chars,
         "extract.max_depth": cfg.extract.max_depth,
         "ray.object_store_mb": cfg.ray.object_store_mb,
+        "images.max_image_bytes": cfg.images.max_image_bytes,
+        "images.max_pixels": cfg.images.max_pixels,
+        "images.max_images_per_doc": cfg.images.max_images_per_doc,
+        "images.timeout_s": cfg.images.timeout_s,
+        "images.threads": cfg.images.threads,
+        "images.urls_per_shard": cfg.images.urls_per_shard,
+        "images.resize_max_side": cfg.images.resize_max_side,
     }
     for key, value in positive.items():
         if value <= 0:
             raise UserError(f"{where}: {key} must be positive, got {value}")
+    if cfg.images.retries < 0 or cfg.images.max_job_bytes < 0:
+        raise UserError(f"{where}: images.retries and images.max_job_bytes must not be negative")
     if cfg.input.offset < 0 or (cfg.input.limit is not None and cfg.input.limit < 0):
         raise UserError(f"{where}: input.offset and input.limit must not be negative")
     if not cfg.output.formats:
         raise UserError(f"{where}: output.formats must name at least one format")
+    if cfg.filters:
+        from filters.registry import build
+
+        build(list(cfg.filters), where)  # a bad rule, parameter or order fails at load time
 
 
 def describe(cls: type = JobConfig, prefix: str = "") -> list[tuple[str, str, str]]:

@@ -4,7 +4,8 @@ Common Crawl WARCs rarely hold images, but other crawls (Heritrix, wget, browser
 page requisites next to the pages. Indexing those records lets the image stage take pixels from
 the archive instead of downloading them again, across all files of a job. The reader writes one
 Parquet file per input under `OUTPUT/_work/archive_images/`, so the index never has to fit on the
-driver and a join by URL can run in Ray Data.
+driver and a join by URL can run in Ray Data. `url` is the record's target URI in canonical form
+(`pipeline.urls.canonical_url`), the key the image stage joins on.
 """
 
 from __future__ import annotations

@@ -106,6 +106,10 @@ class _Server(ThreadingHTTPServer):
     so that closing it can wake and wait for every handler (its threads are daemons either way,
     so a stuck client can never keep the process alive)."""
 
+    # socketserver's default backlog of 5 drops the SYNs of a download thread pool's burst of
+    # connections, which then retry after a second and look like timeouts.
+    request_queue_size = 128
+
     def __init__(self, address: tuple[str, int], family: int, owner: LoopbackServer) -> None:
         self.address_family = family
         self.owner = owner

@@ -31,7 +31,10 @@ What is measured, and why it is measured this way:
   height, because a browser and every trainer that calls `ImageOps.exif_transpose` see the
   rotated picture. Only the first frame of an animation is decoded and measured: it is what a
   still-image trainer keeps, and decoding every frame of a 300-frame GIF would cost far more
-  than it tells. `frames` counts frame headers (damage in later frames is not detected).
+  than it tells. `frames` counts frame headers. An animation cut after its first frame is
+  therefore accepted (the frame that is measured and kept is whole) with `frames` counting the
+  headers that survived; a cut inside the first frame, or inside a later frame's header, is
+  `truncated`.
 - Only the first frame is decoded, and it is decoded completely (`load()`), because Pillow's
   `open` reads the header only; corrupt or cut pixel data shows up in `load()`. A JPEG is
   decoded with libjpeg's scaled IDCT (`Image.draft`, 1/2 to 1/8 size) when it is at least twice
@@ -47,6 +50,20 @@ What is measured, and why it is measured this way:
   image has `colour_spread` 0, `dominant_fraction` 1.0, `grayscale` True (nothing contradicts
   it) and `opaque_fraction` 0.0, so a rule that drops single-colour images drops it too.
 - `phash` is a DCT perceptual hash (see `perceptual_hash`).
+
+Numbers for whoever sets the monochrome rule's thresholds (measured with this module on the real
+images in shared/data and on images built in tests/pipeline/test_imaging.py):
+
+- A flat colour saved as JPEG q=75 decodes flat: `colour_spread` 0 for 200+ colours tried.
+  With sensor-like noise added before encoding (sigma 4 / 8 levels) it is at most 6 / 10, and
+  `dominant_fraction` stays >= 0.93 / 0.88.
+- Single-colour shapes on transparency (emoji, a link icon, faint white overlays) reach 4-18,
+  from their anti-aliased edges. A two-colour logo (white on light grey) is 33; every other of
+  the 236 web images is >= 77, and 209 of them are >= 128; the photographs (hopper, flower)
+  are >= 235.
+- So `colour_spread <= 24` calls an image flat with room on both sides of the gap. A cut on
+  `dominant_fraction` must sit above 0.95: line art on a white page gets that close
+  (sunraster.im1.png 0.946). filters/images.py holds the thresholds actually used.
 """
 
 from __future__ import annotations
@@ -92,6 +109,18 @@ QUANT_SHIFT = 3
 """Channels are quantised to 256 >> QUANT_SHIFT = 32 levels before the dominant colour is
 counted, so JPEG noise on a flat colour does not split it into many colours."""
 
+# The Pillow format that reads each type `sniff_content_type` names (SVG has none).
+_MIME_TO_FORMAT = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WEBP",
+    "image/avif": "AVIF",
+    "image/bmp": "BMP",
+    "image/tiff": "TIFF",
+    "image/x-icon": "ICO",
+}
+
 _ORIENTATION_TAG = 0x0112
 # The transposition that turns the stored pixels into the displayed picture, per EXIF orientation.
 _TRANSPOSE = {
@@ -104,10 +133,23 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 
-# What Pillow raises on bytes it cannot decode. Its plugins parse with `struct` and slicing, so
-# short or corrupt data surfaces as these as well as OSError; anything else (MemoryError, a bug)
-# is not a property of the image and propagates.
-_PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, TypeError, KeyError, ZeroDivisionError, OverflowError, NotImplementedError)
+# What Pillow raises on bytes it cannot decode. Its plugins parse with `struct`, indexing and
+# dict look-ups, so short or corrupt data surfaces as any of these, not only as OSError; anything
+# else (MemoryError, RecursionError, KeyboardInterrupt) is not a property of the image and
+# propagates.
+_PILLOW_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    TypeError,
+    KeyError,
+    ZeroDivisionError,
+    OverflowError,
+    NotImplementedError,
+)
 # Messages that mean "the data stopped before the image did". Pillow says "image file is
 # truncated" when the decoder runs out of data, "Truncated File Read" when a header read comes up
 # short, and the raw decoders (BMP, ICO) complain that the buffer is too small for the size the
@@ -141,7 +183,7 @@ class ImageLimits:
     """Payloads larger than this are refused before any parsing."""
     max_pixels: int = 64_000_000
     """Width x height of the image (an animation's canvas) as the header declares it; larger is
-    refused before the pixels are allocated. 64 M is a 8000 x 8000 photo, larger than any image
+    refused before the pixels are allocated. 64 M is an 8000 x 8000 photo, larger than any image
     a page shows at full size; decoding one costs ~256 MB as RGBA."""
     formats: tuple[str, ...] = DEFAULT_FORMATS
     """Pillow format names to try; bytes in any other format are a `decode_error`."""
@@ -151,6 +193,7 @@ class ImageLimits:
             raise ValueError("ImageLimits.max_bytes and max_pixels must be positive")
         if not self.formats:
             raise ValueError("ImageLimits.formats must name at least one format")
+        object.__setattr__(self, "formats", tuple(name.upper() for name in self.formats))  # as Image.open spells them
         Image.init()  # registers every plugin, so unknown names are caught here, not per image
         unknown = sorted(f for f in self.formats if f not in Image.OPEN)
         if unknown:
@@ -174,16 +217,47 @@ def inspect_image(data: bytes, limits: ImageLimits = DEFAULT_LIMITS) -> ImageInf
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            return _inspect(data, limits)
+            decoded = _decode(data, limits)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageRejected(STATUS_TOO_LARGE, f"Pillow: {exc}") from exc
         except Image.UnidentifiedImageError as exc:
             raise ImageRejected(STATUS_DECODE_ERROR, _unidentified_detail(data, limits)) from exc
         except _PILLOW_ERRORS as exc:
             raise _classify(exc, data) from exc
+    spread, dominant, grey, opaque = _colour_stats(decoded.thumb, decoded.thumb_has_alpha)
+    return ImageInfo(
+        width=decoded.width,
+        height=decoded.height,
+        format=decoded.format,
+        mode=decoded.mode,
+        frames=decoded.frames,
+        sha256=hashlib.sha256(data).hexdigest(),
+        phash=_dct_hash(decoded.hash_grey),
+        colour_spread=spread,
+        dominant_fraction=dominant,
+        grayscale=grey,
+        opaque_fraction=opaque,
+    )
 
 
-def _inspect(data: bytes, limits: ImageLimits) -> ImageInfo:
+@dataclass(frozen=True)
+class _Decoded:
+    """What the Pillow part of `inspect_image` hands to the numpy part (displayed size)."""
+
+    width: int
+    height: int
+    format: str
+    mode: str
+    frames: int
+    thumb: np.ndarray
+    """The first frame, at most THUMB_SIDE a side, as (height, width, channels) uint8."""
+    thumb_has_alpha: bool
+    hash_grey: np.ndarray
+    """The first frame as HASH_SIDE x HASH_SIDE grey (int64), EXIF orientation applied."""
+
+
+def _decode(data: bytes, limits: ImageLimits) -> _Decoded:
+    """Every Pillow call of `inspect_image`, so that exactly these are converted to statuses."""
     with Image.open(io.BytesIO(data), formats=limits.formats) as im:
         width, height = im.size
         if width <= 0 or height <= 0:
@@ -203,27 +277,27 @@ def _inspect(data: bytes, limits: ImageLimits) -> ImageInfo:
             width, height = im.size  # an ICO's largest icon can differ from its directory entry
         mode = im.mode
         orientation = _orientation(im)
-        work = _to_standard_mode(im)
-        thumb = work.resize(_fit(work.size, THUMB_SIDE), Image.Resampling.BOX, reducing_gap=2.0) if max(work.size) > THUMB_SIDE else work
-        spread, dominant, grey, opaque = colour_stats(thumb)
+        work = _shrink(_to_standard_mode(im))
+        if max(work.size) > THUMB_SIDE:
+            thumb = work.resize(_fit(work.size, THUMB_SIDE), Image.Resampling.BOX, reducing_gap=2.0)
+        else:
+            thumb = work
+        thumb_pixels = np.asarray(thumb)
         hash_grey = _grey_square(work, HASH_SIDE)
+        if orientation in _TRANSPOSE:
+            hash_grey = hash_grey.transpose(_TRANSPOSE[orientation])
         frames = _frame_count(im)  # last: counting GIF frames seeks the file away from frame 0
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    if orientation in _TRANSPOSE:
-        hash_grey = hash_grey.transpose(_TRANSPOSE[orientation])
-    return ImageInfo(
+    return _Decoded(
         width=width,
         height=height,
         format=fmt,
         mode=mode,
         frames=frames,
-        sha256=hashlib.sha256(data).hexdigest(),
-        phash=_dct_hash(np.asarray(hash_grey, dtype=np.int64)),
-        colour_spread=spread,
-        dominant_fraction=dominant,
-        grayscale=grey,
-        opaque_fraction=opaque,
+        thumb=thumb_pixels.reshape(thumb_pixels.shape[0], thumb_pixels.shape[1], -1),
+        thumb_has_alpha=thumb.mode in ("LA", "RGBA"),
+        hash_grey=np.asarray(hash_grey, dtype=np.int64),
     )
 
 
@@ -249,8 +323,10 @@ def _unidentified_detail(data: bytes, limits: ImageLimits) -> str:
     sniffed = sniff_content_type(data)
     if sniffed == "image/svg+xml":
         return "SVG is vector markup; Pillow cannot rasterise it"
+    if sniffed is not None and _MIME_TO_FORMAT[sniffed] not in limits.formats:
+        return f"{sniffed} is not among the allowed formats ({', '.join(limits.formats)})"
     if sniffed is not None:
-        return f"looks like {sniffed} but no decoder in {', '.join(limits.formats)} could read it"
+        return f"starts like {sniffed} but Pillow cannot read its header (cut short or corrupt)"
     return f"not an image in any of {', '.join(limits.formats)} (starts {data[:8]!r})"
 
 
@@ -314,6 +390,19 @@ def _wide_grey_to_l(im: Image.Image, transparency: object) -> Image.Image:
     return Image.fromarray(grey, "L")
 
 
+def _shrink(work: Image.Image) -> Image.Image:
+    """Box-average a large frame by an integer factor that keeps at least twice the pixels each
+    consumer needs (the longest side >= 2 x THUMB_SIDE, the shortest >= 2 x HASH_SIDE).
+
+    Both the thumbnail and the hash square are taken from the result, so a large frame is
+    reduced once (for RGBA, Pillow premultiplies alpha around every resize, a full-size pass
+    each time); averaging 2k x 2k blocks first is what Pillow's own `reducing_gap` does.
+    """
+    width, height = work.size
+    factor = min(max(width, height) // (2 * THUMB_SIDE), min(width, height) // (2 * HASH_SIDE))
+    return work.reduce(factor) if factor >= 2 else work
+
+
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
     width, height = size
     scale = side / max(width, height)
@@ -330,15 +419,13 @@ def _grey_square(work: Image.Image, side: int) -> Image.Image:
     return square.convert("L")
 
 
-def colour_stats(thumb: Image.Image) -> tuple[int, float, bool, float]:
-    """`(colour_spread, dominant_fraction, grayscale, opaque_fraction)` of an L, LA, RGB or RGBA
-    image, over its pixels with alpha >= ALPHA_MIN (see the module docstring)."""
-    pixels = np.asarray(thumb)
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, None]
-    pixels = pixels.reshape(-1, pixels.shape[2])
+def _colour_stats(thumb: np.ndarray, has_alpha: bool) -> tuple[int, float, bool, float]:
+    """`(colour_spread, dominant_fraction, grayscale, opaque_fraction)` of a (height, width,
+    channels) thumbnail whose last channel is alpha when `has_alpha`, over its pixels with alpha
+    >= ALPHA_MIN (see the module docstring)."""
+    pixels = thumb.reshape(-1, thumb.shape[2])
     total = pixels.shape[0]
-    if thumb.mode in ("LA", "RGBA"):
+    if has_alpha:
         pixels = pixels[pixels[:, -1] >= ALPHA_MIN, :-1]
     count = pixels.shape[0]
     opaque = count / total if total else 0.0
@@ -350,17 +437,16 @@ def colour_stats(thumb: Image.Image) -> tuple[int, float, bool, float]:
     else:
         chroma = pixels.max(axis=1).astype(np.int16) - pixels.min(axis=1)
         grey = bool(chroma.max() <= GRAY_TOLERANCE)
-    dominant = _dominant_fraction(pixels)
-    return spread, dominant, grey, opaque
+    return spread, _dominant_fraction(pixels), grey, opaque
 
 
 def _dominant_fraction(pixels: np.ndarray) -> float:
     """Share of pixels in the most common colour cell, cells being 8 levels per channel.
 
     A fixed grid splits a flat colour whose JPEG noise straddles a cell boundary (127 vs 128),
-    so the grid is also tried shifted by half a cell on each channel independently and the best
-    alignment wins: any colour whose noise spans fewer than 4 levels per channel then lands in
-    one cell under some alignment.
+    so the grid is also tried shifted by half a cell on each channel independently (8 alignments
+    for RGB) and the best alignment wins: a colour whose noise spans at most 4 levels per channel
+    then always lands in one cell under some alignment.
     """
     cells = (256 >> QUANT_SHIFT) + 1  # a shifted grid has one more (partial) cell
     wide = pixels.astype(np.int32)

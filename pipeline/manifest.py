@@ -29,11 +29,13 @@ class WriteTotals:
     pages: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     shards: list[dict[str, Any]] = field(default_factory=list)
+    image_statuses: Counter[str] = field(default_factory=Counter)
 
     def add(self, row: dict[str, Any]) -> None:
         self.pages += row["pages"]
         self.outcomes.update(json.loads(row["outcomes"]))
         self.shards.extend(json.loads(row["shards"]))
+        self.image_statuses.update(json.loads(row.get("image_statuses") or "{}"))
 
 
 def read_totals(output_dir: Path, inputs: Iterable[str]) -> tuple[ReadStats, list[dict[str, Any]]]:
@@ -92,12 +94,28 @@ def build_manifest(
             "documents": documents,
             "bytes_read": read_dict.get("bytes_read", 0),
             "read_notes": dict(sorted(read.notes.items())),
+            "image_slots": dict(sorted(writes.image_statuses.items())),
+            "unique_images": image_totals(output_dir),
             "balanced": balanced,
         },
         "file_errors": read.file_errors,
         "unfinished_inputs": unfinished,
         "shards": shards,
     }
+
+
+def image_totals(output_dir: Path) -> dict[str, Any]:
+    """Unique image URLs by source and status, counted from the image table in batches."""
+    import pyarrow.dataset as ds
+
+    path = output_dir / "_work" / "images"
+    if not path.is_dir() or not any(path.glob("*.parquet")):
+        return {}
+    counts: Counter[str] = Counter()
+    for batch in ds.dataset(path, format="parquet").to_batches(columns=["fetch"]):
+        for fetch in batch.column("fetch").to_pylist():
+            counts[f"{fetch['source']}:{fetch['status']}"] += 1
+    return dict(sorted(counts.items()))
 
 
 def write_manifest(output_dir: Path, manifest: dict[str, Any]) -> Path:

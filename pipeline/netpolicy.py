@@ -332,9 +332,10 @@ def _canonical_host(host: str) -> tuple[str, IPAddress | None]:
     """
     if not host:
         raise Refused("invalid_url", "empty host")
-    if host.startswith("[") and host.endswith("]"):
+    bracketed = host.startswith("[") and host.endswith("]")
+    if bracketed:
         host = host[1:-1]
-    if ":" in host:
+    if bracketed or ":" in host:  # brackets hold IPv6 only; IPvFuture ([v1.x]) is not fetchable
         try:
             ip6 = ipaddress.IPv6Address(host)
         except ValueError:

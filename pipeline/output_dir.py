@@ -25,8 +25,14 @@ def _weft_artifacts(out: Path) -> list[Path]:
     return sorted(found)
 
 
-def claim_output_dir(path: str, *, overwrite: bool) -> Path:
-    """Create or validate `path`; returns it absolute (Ray workers may run elsewhere)."""
+KEPT_ON_RESUME = "_work/downloads"
+
+
+def claim_output_dir(path: str, *, overwrite: bool, resume: bool = False) -> Path:
+    """Create or validate `path`; returns it absolute (Ray workers may run elsewhere).
+
+    With `resume`, earlier download results (`_work/downloads`) survive the clean-up, so a rerun
+    fetches only the images that are missing or failed with a retryable error."""
     if not path:
         raise UserError("no output directory given (use --output DIR or output.path in the job spec)")
     out = Path(path).expanduser().resolve()
@@ -36,11 +42,19 @@ def claim_output_dir(path: str, *, overwrite: bool) -> Path:
         artifacts = _weft_artifacts(out)
         if artifacts and not overwrite:
             raise UserError(f"output {out} already holds another job's shards or manifest (use --overwrite to replace them)")
+        kept = out / KEPT_ON_RESUME
+        parked = out / ".weft-resume-downloads"
+        if resume and kept.is_dir():
+            shutil.rmtree(parked, ignore_errors=True)
+            kept.rename(parked)
         for artifact in artifacts:
             if artifact.is_dir():
                 shutil.rmtree(artifact)
             else:
                 artifact.unlink()
+        if resume and parked.is_dir():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            parked.rename(kept)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -26,7 +26,7 @@ from pipeline.errors import UserError
 from pipeline.inputs import resolve_inputs
 from pipeline.manifest import WriteTotals, build_manifest, write_manifest
 from pipeline.output_dir import claim_output_dir
-from pipeline.stages import ExtractStage, ReadStage, WriteStage
+from pipeline.stages import ARCHIVE_IMAGES_DIR, ExtractStage, ReadStage, WriteStage
 
 
 def _now() -> str:
@@ -94,14 +94,100 @@ def _configure_data_context(cfg: RayConfig) -> None:
     logging.getLogger("ray.data").setLevel(logging.INFO if cfg.progress else logging.ERROR)
 
 
-def build_dataset(cfg: JobConfig, inputs: list[str], output_dir: str) -> Any:
-    """The job as a lazy Ray Dataset of writer results (one small row per run of pages)."""
+def _pages(cfg: JobConfig, inputs: list[str], output_dir: str) -> Any:
+    """Inputs to document rows (one row per page, with its fate): read, then extract."""
     import ray.data
 
     ds = ray.data.from_items([{"uri": uri} for uri in inputs], override_num_blocks=max(1, len(inputs)))
     ds = ds.map_batches(ReadStage(cfg, output_dir), batch_size=1, batch_format="pyarrow")
-    ds = ds.map_batches(ExtractStage(cfg), batch_size=None, batch_format="pyarrow")
-    return ds.map_batches(WriteStage(cfg, output_dir), batch_size=None, batch_format="pyarrow")
+    return ds.map_batches(ExtractStage(cfg), batch_size=None, batch_format="pyarrow")
+
+
+def build_dataset(cfg: JobConfig, inputs: list[str], output_dir: str) -> Any:
+    """The job without the image stage, as a lazy Ray Dataset of writer results."""
+    return _pages(cfg, inputs, output_dir).map_batches(WriteStage(cfg, output_dir), batch_size=None, batch_format="pyarrow")
+
+
+def _has_parquet(path: Path) -> bool:
+    return path.is_dir() and any(path.glob("*.parquet"))
+
+
+class _BudgetActor:
+    """The job's download byte budget, shared by every download task through one actor."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def exhausted(self) -> bool:
+        return self.used >= self.limit
+
+    def charge(self, n: int) -> None:
+        self.used += n
+
+
+class _RayBudget:
+    """`ByteBudget` over the actor; `charge` does not wait, `exhausted` asks."""
+
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+
+    def exhausted(self) -> bool:
+        import ray
+
+        return ray.get(self.actor.exhausted.remote())
+
+    def charge(self, n: int) -> None:
+        self.actor.charge.remote(n)
+
+
+def run_image_job(cfg: JobConfig, inputs: list[str], out: Path, writes: WriteTotals) -> None:
+    """The job with the image stage: stage chunks, resolve unique URLs, finalize chunks.
+
+    Two barriers, both persisted under `_work/`: every chunk is staged before URLs are resolved
+    (an image record in one input can serve a page in another), and every URL is resolved
+    before chunks are finalized. Joins and groupbys run in Ray Data; the driver only streams the
+    small per-chunk result rows.
+    """
+    import ray
+    import ray.data
+    from ray.data.expressions import col
+
+    from pipeline.images import DOWNLOAD_RESULTS_DIR, IMAGES_DIR, SLOTS_DIR, ImageSettings, ResolveImages
+    from pipeline.stages import FinalizeAndWrite, StageStage
+
+    output_dir = str(out)
+    for _ in _pages(cfg, inputs, output_dir).map_batches(StageStage(cfg, output_dir), batch_size=None, batch_format="pyarrow").iter_rows():
+        pass
+    if not _has_parquet(out / SLOTS_DIR):
+        return
+    partitions = max(2, int(ray.cluster_resources().get("CPU", 2)))
+    slots = ray.data.read_parquet(str(out / SLOTS_DIR))
+    urls = slots.filter(expr=col("url").is_not_null()).groupby("url").count().select_columns(["url"])
+    if _has_parquet(out / ARCHIVE_IMAGES_DIR):
+        archive = ray.data.read_parquet(str(out / ARCHIVE_IMAGES_DIR), columns=["url", "payload", "content_type"])
+        urls = urls.join(archive.rename_columns({"content_type": "archive_content_type"}), "left_outer", partitions, on=("url",))
+    if _has_parquet(out / DOWNLOAD_RESULTS_DIR):
+        prior = ray.data.read_parquet(str(out / DOWNLOAD_RESULTS_DIR))
+        prior = prior.rename_columns({c: f"prior_{c}" for c in prior.schema().names if c != "url"})
+        urls = urls.join(prior, "left_outer", partitions, on=("url",))
+    budget = None
+    if cfg.images.max_job_bytes:
+        budget = _RayBudget(ray.remote(_BudgetActor).options(num_cpus=0).remote(cfg.images.max_job_bytes))
+    settings = ImageSettings.from_config(cfg.images)
+    resolved = urls.map_batches(ResolveImages(settings, output_dir, budget), batch_size=cfg.images.urls_per_shard, batch_format="pyarrow")
+    resolved.write_parquet(str(out / IMAGES_DIR))
+    slots = ray.data.read_parquet(str(out / SLOTS_DIR))
+    if _has_parquet(out / IMAGES_DIR):
+        slots = slots.join(ray.data.read_parquet(str(out / IMAGES_DIR)), "left_outer", partitions, on=("url",))
+    finalize = FinalizeAndWrite(cfg, output_dir)
+
+    def finalize_chunk(group: Any) -> Any:  # map_groups wants a named function
+        return finalize(group)
+
+    finalized = slots.groupby("stem").map_groups(finalize_chunk, batch_format="pyarrow")
+    for row in finalized.iter_rows():
+        writes.add(row)
 
 
 def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -> dict[str, Any]:
@@ -109,15 +195,18 @@ def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -
     inputs = resolve_inputs(
         cfg.input.paths, paths_base=cfg.input.paths_base, offset=cfg.input.offset, limit=cfg.input.limit
     )
-    out = claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite)
+    out = claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite, resume=cfg.output.resume)
     started = _now()
     log(f"weft: {len(inputs)} input file(s) -> {out}")
     writes = WriteTotals()
     with ray_session(cfg.ray) as ray_info:
         _configure_data_context(cfg.ray)
         log(f"weft: Ray {ray_info['mode']} with {ray_info['cpus']:g} CPU(s)")
-        for row in build_dataset(cfg, inputs, str(out)).iter_rows():
-            writes.add(row)
+        if cfg.images.resolve:
+            run_image_job(cfg, inputs, Path(out), writes)
+        else:
+            for row in build_dataset(cfg, inputs, str(out)).iter_rows():
+                writes.add(row)
     manifest = build_manifest(cfg, inputs, Path(out), writes, started=started, finished=_now(), ray_info=ray_info)
     write_manifest(Path(out), manifest)
     return manifest

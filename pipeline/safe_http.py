@@ -25,24 +25,23 @@ process goes through these handlers:
   it have file, ftp or data handlers.
 
 Errors map to the per-sample statuses (`classify_error`; `classify_message` for the strings
-img2dataset keeps instead of exceptions):
+img2dataset keeps instead of exceptions), as `(status, http code or None)`:
 
-==============================================================  ====================  ==========
-exception                                                       status                http code
-==============================================================  ====================  ==========
-`Refused` with reason blocked_scheme, blocked_address,           `blocked`             None
-blocked_host
-`Refused` with reason invalid_url; `ValueError` (urllib's        `invalid_url`         None
-"unknown url type"), `http.client.InvalidURL`
-`TooLarge`                                                       `too_large`           None
-`urllib.error.HTTPError` (4xx, 5xx; `TooManyRedirects` is one,   `http_error`          the code
-with the last 3xx code)
-`TimeoutError` (= `socket.timeout`), or a `URLError` wrapping    `timeout`             None
-one (a connect timeout)
-`Refused` with reason dns_error; any other `URLError`,           `connection_error`    None
-`OSError` (refused, reset, TLS) or `http.client.HTTPException`
-(IncompleteRead, RemoteDisconnected)
-==============================================================  ====================  ==========
+- `blocked`: `Refused` with reason blocked_scheme, blocked_address or blocked_host.
+- `invalid_url`: `Refused` with reason invalid_url; `ValueError` from `urllib.request.Request`
+  ("unknown url type", "Invalid IPv6 URL"); `http.client.InvalidURL`.
+- `too_large`: `TooLarge`, declared or read.
+- `http_error` with the code: `urllib.error.HTTPError` (4xx, 5xx, and `TooManyRedirects`, an
+  HTTPError carrying the last 3xx code).
+- `timeout`: `TimeoutError` (the same class as `socket.timeout`), raised while waiting for the
+  response or the body, or a `URLError` wrapping one (a connect timeout).
+- `connection_error`: `Refused` with reason dns_error (the name does not resolve; nothing was
+  blocked); any other `URLError` or `OSError` (refused, reset, TLS and certificate failures);
+  `http.client.HTTPException` (IncompleteRead for a body shorter than its Content-Length,
+  RemoteDisconnected).
+
+The opener keeps no per-request state in its handlers (the redirect count travels on the
+Request), so one installed opener serves img2dataset's download threads concurrently.
 
 Nothing here changes global state on import or in `build_opener`; installing the opener is the
 caller's decision.
@@ -50,6 +49,7 @@ caller's decision.
 
 from __future__ import annotations
 
+import errno
 import http.client
 import re
 import socket
@@ -254,6 +254,15 @@ def _open_checked_socket(
     raise last_error
 
 
+def _set_nodelay(sock: socket.socket) -> None:
+    """Send requests without Nagle's delay, as http.client does; some systems lack the option."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError as error:
+        if error.errno != errno.ENOPROTOOPT:
+            raise
+
+
 class _CheckedHTTPConnection(http.client.HTTPConnection):
     """HTTPConnection whose connect() goes through the policy and whose responses are capped."""
 
@@ -267,7 +276,7 @@ class _CheckedHTTPConnection(http.client.HTTPConnection):
         self.sock = _open_checked_socket(
             self.host, self.port, self.timeout, self.source_address, self.policy
         )
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        _set_nodelay(self.sock)
 
 
 class _CheckedHTTPSConnection(http.client.HTTPSConnection):
@@ -285,7 +294,7 @@ class _CheckedHTTPSConnection(http.client.HTTPSConnection):
             self.host, self.port, self.timeout, self.source_address, self.policy
         )
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            _set_nodelay(sock)
             self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
         except BaseException:
             sock.close()
@@ -363,10 +372,10 @@ class _PolicyRedirectHandler(urllib.request.HTTPRedirectHandler):
             )
         target = urljoin(req.full_url, location.strip())
         try:
-            check_url(target, self.policy)
-            scheme = target.partition(":")[0].lower()
+            scheme = target.partition(":")[0].lower() if ":" in target else ""
             if scheme not in _REDIRECT_SCHEMES:
                 raise Refused("blocked_scheme", f"redirect to scheme {scheme!r} is not followed")
+            check_url(target, self.policy)
         except Refused:
             fp.close()
             raise
@@ -485,10 +494,12 @@ _MESSAGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"refused \(invalid_url\): "), "invalid_url"),
     (re.compile(r"refused \(dns_error\): "), "connection_error"),
     (re.compile(r"too large: "), "too_large"),
-    (re.compile(r"(<urlopen error )?(unknown url type|nonnumeric port|URL can't contain)"), "invalid_url"),
+    (re.compile(r"(<urlopen error )?(unknown url type|nonnumeric port|URL can't contain|Invalid IPv6 URL|Port could not be cast|Port out of range)"), "invalid_url"),
     (re.compile(r"(<urlopen error )?(timed out|The read operation timed out|_ssl\.c:\d+: The handshake operation timed out)"), "timeout"),
 )
 _HTTP_ERROR_MESSAGE = re.compile(r"HTTP Error (\d{3}): ")
+# What img2dataset.downloader.download_image returns when X-Robots-Tag forbids the use.
+_ROBOTS_MESSAGE = "Use of image disallowed by X-Robots-Tag directive"
 
 
 def classify_message(message: str) -> tuple[str, int | None]:
@@ -498,7 +509,13 @@ def classify_message(message: str) -> tuple[str, int | None]:
     that runs it only has the message. The messages of this module's exceptions have stable
     prefixes for this; urllib's are matched on their fixed wording. Anything unrecognised is a
     `connection_error`: every other exception on that path comes from the socket or HTTP layer.
+
+    The one message that is not a failure, img2dataset's X-Robots-Tag opt-out, raises ValueError:
+    the image was fetched fine and the site said no, which the caller records as such rather
+    than as a network status.
     """
+    if message.startswith(_ROBOTS_MESSAGE):
+        raise ValueError(f"not a download error: {message!r}")
     match = _HTTP_ERROR_MESSAGE.match(message)
     if match:
         return "http_error", int(match.group(1))

@@ -29,6 +29,7 @@ from pipeline.archive_index import ArchiveImageIndexWriter
 from pipeline.errors import RecordError
 from pipeline.extract import ExtractLimits, extract
 from pipeline.inputs import input_tag
+from pipeline.urls import canonical_url
 from pipeline.warc import ArchiveImage, Page, ReadOptions, ReadStats, read_archive
 from pipeline.writers import ShardLimits, write_documents
 from schemas.arrow import DOCUMENT_SCHEMA, document_to_row, provenance_to_dict, row_to_document
@@ -38,6 +39,7 @@ WORK_DIR = "_work"
 READ_STATS_DIR = f"{WORK_DIR}/read"
 ARCHIVE_IMAGES_DIR = f"{WORK_DIR}/archive_images"
 LEDGER_DIR = "_ledger"
+IMAGE_LEDGER_DIR = "_ledger/images"
 
 KEPT, DROPPED, FAILED = "kept", "dropped", "failed"
 
@@ -81,12 +83,31 @@ LEDGER_SCHEMA = pa.schema(
 )
 """One row per page: the audit trail of what happened to it and where it was written."""
 
+IMAGE_LEDGER_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("kept", pa.bool_()),
+        pa.field("source", pa.string()),
+        pa.field("status", pa.string()),
+        pa.field("http_status", pa.int32()),
+        pa.field("bytes", pa.int64()),
+        pa.field("elapsed_ms", pa.float64()),
+        pa.field("error", pa.string()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("sha256", pa.string()),
+    ]
+)
+"""The fetch ledger: one row per image slot of a written document (kept or dropped)."""
+
 SHARD_RESULT_SCHEMA = pa.schema(
     [
         pa.field("input_tag", pa.string()),
         pa.field("pages", pa.int64()),
         pa.field("outcomes", pa.string()),
         pa.field("shards", pa.string()),
+        pa.field("image_statuses", pa.string()),
     ]
 )
 """What the writer reports per group of pages; small, so the driver can stream-sum it."""
@@ -144,7 +165,7 @@ class ReadStage:
                 elif isinstance(item, ArchiveImage):
                     index.add(
                         {
-                            "url": item.url,
+                            "url": canonical_url(item.url),
                             "content_type": item.content_type,
                             "payload": item.payload,
                             "payload_bytes": len(item.payload),
@@ -238,12 +259,19 @@ class WriteStage:
         self.limits = ShardLimits(max_docs=cfg.output.max_docs_per_shard, max_bytes=cfg.output.max_bytes_per_shard)
 
     def __call__(self, docs: pa.Table) -> pa.Table:
-        results = [self.write_group(tag, rows) for tag, rows in _groups(docs.to_pylist())]
+        results = [self.write_group(rows) for rows in _groups(docs.to_pylist())]
         return pa.Table.from_pylist(results, schema=SHARD_RESULT_SCHEMA)
 
-    def write_group(self, tag: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        stem = f"{tag}-p{rows[0]['ordinal']:07d}"
-        kept = [row_to_document(r) for r in rows if r["outcome"] == KEPT]
+    def write_group(
+        self,
+        rows: list[dict[str, Any]],
+        kept_docs: list[Document] | None = None,
+        slot_statuses: Counter[str] | None = None,
+    ) -> dict[str, Any]:
+        """Write one chunk. `kept_docs` are the kept rows as documents when a stage changed them
+        after they became rows (the image stage attaches bytes); otherwise they are read from rows."""
+        stem = chunk_stem(rows)
+        kept = kept_docs if kept_docs is not None else [row_to_document(r) for r in rows if r["outcome"] == KEPT]
         shards = write_documents(kept, self.output_dir, stem, formats=self.formats, limits=self.limits) if kept else []
         # Which shard each kept document landed in, for the ledger (parquet names the document's home).
         home: dict[str, str] = {}
@@ -252,6 +280,7 @@ class WriteStage:
         for shard in per_format:
             for _ in range(shard.documents):
                 home[next(remaining).doc_id] = shard.path
+        images = {d.doc_id: len(d.images) for d in kept}
         outcomes: Counter[str] = Counter()
         ledger = []
         for r in rows:
@@ -264,34 +293,99 @@ class WriteStage:
                     "reason": r["reason"],
                     "detail": r["detail"],
                     "shard": home.get(r["doc_id"]),
-                    "images": sum(1 for i in (r.get("images") or []) if i is not None),
+                    "images": images.get(r["doc_id"], 0),
                     "provenance": r["provenance"],
                 }
             )
-        ledger_path = self.output_dir / LEDGER_DIR / f"{stem}.parquet"
-        ledger_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = ledger_path.with_name(f".{ledger_path.name}.tmp")
-        pq.write_table(pa.Table.from_pylist(ledger, schema=LEDGER_SCHEMA), tmp, compression="zstd")
-        os.replace(tmp, ledger_path)
+        _write_parquet_atomic(self.output_dir / LEDGER_DIR / f"{stem}.parquet", pa.Table.from_pylist(ledger, schema=LEDGER_SCHEMA))
+        if slot_statuses is not None:
+            _write_parquet_atomic(
+                self.output_dir / IMAGE_LEDGER_DIR / f"{stem}.parquet",
+                pa.Table.from_pylist(list(_fetch_ledger(kept)), schema=IMAGE_LEDGER_SCHEMA),
+            )
         return {
-            "input_tag": tag,
+            "input_tag": rows[0]["input_tag"],
             "pages": len(rows),
             "outcomes": json.dumps(dict(outcomes), sort_keys=True),
             "shards": json.dumps([dataclasses.asdict(s) for s in shards]),
+            "image_statuses": json.dumps(dict(sorted((slot_statuses or {}).items()))),
         }
 
 
-def _groups(rows: list[dict[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+def _fetch_ledger(docs: list[Document]) -> Iterator[dict[str, Any]]:
+    """One row per image slot of the kept documents, kept or dropped, with how it was fetched."""
+    for doc in docs:
+        slots = [(s, True) for s in doc.images] + [(d, False) for d in doc.dropped_slots if d.fetch is not None]
+        for slot, kept in slots:
+            fetch = slot.fetch
+            yield {
+                "doc_id": doc.doc_id,
+                "url": slot.url,
+                "kept": kept,
+                "source": fetch.source if fetch else None,
+                "status": fetch.status if fetch else None,
+                "http_status": fetch.http_status if fetch else None,
+                "bytes": fetch.bytes if fetch else None,
+                "elapsed_ms": fetch.elapsed_ms if fetch else None,
+                "error": fetch.error if fetch else None,
+                "width": slot.info.width if slot.info else None,
+                "height": slot.info.height if slot.info else None,
+                "sha256": slot.info.sha256 if slot.info else None,
+            }
+
+
+def _write_parquet_atomic(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def chunk_stem(rows: list[dict[str, Any]]) -> str:
+    """A chunk's shard stem: its input's tag and the ordinal of its first page."""
+    return f"{rows[0]['input_tag']}-p{rows[0]['ordinal']:07d}"
+
+
+class StageStage:
+    """With the image stage on: each chunk's rows and the URLs they need go to `_work/` (see
+    pipeline/images.py), and a small row per chunk comes back."""
+
+    def __init__(self, cfg: JobConfig, output_dir: str) -> None:
+        from pipeline.images import StageDocs
+
+        self.staging = StageDocs(cfg.images, output_dir, DOCUMENT_ROW_SCHEMA)
+
+    def __call__(self, docs: pa.Table) -> pa.Table:
+        stems = [self.staging.stage(rows) for rows in _groups(docs.to_pylist())]
+        return pa.table({"stem": pa.array(stems, pa.string())})
+
+
+class FinalizeAndWrite:
+    """One chunk's staged rows plus the image rows its URLs joined to: attach, then write."""
+
+    def __init__(self, cfg: JobConfig, output_dir: str) -> None:
+        from pipeline.images import FinalizeChunk, ImageSettings
+
+        self.finalize = FinalizeChunk(ImageSettings.from_config(cfg.images), output_dir)
+        self.write = WriteStage(cfg, output_dir)
+
+    def __call__(self, group: pa.Table) -> pa.Table:
+        stem = group.column("stem")[0].as_py()
+        rows, docs, statuses = self.finalize.attach(self.finalize.load_rows(stem), group.to_pylist())
+        return pa.Table.from_pylist([self.write.write_group(rows, docs, statuses)], schema=SHARD_RESULT_SCHEMA)
+
+
+def _groups(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     """Runs of consecutive rows from one chunk of one input file, named by the run's first page
     ordinal, so two runs never share a shard name."""
     current: list[dict[str, Any]] = []
     for row in rows:
         if current and (row["input_tag"], row["chunk"]) != (current[0]["input_tag"], current[0]["chunk"]):
-            yield current[0]["input_tag"], current
+            yield current
             current = []
         current.append(row)
     if current:
-        yield current[0]["input_tag"], current
+        yield current
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -255,3 +255,31 @@ def pick_largest_srcset(value: str) -> str | None:
     has no valid candidate. Training wants the most detailed version of an image."""
     best = largest_candidate(parse_srcset(value))
     return best[0] if best is not None else None
+
+
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+def canonical_url(url: str) -> str:
+    """The key under which two spellings of one image URL meet: scheme and host lower-cased, the
+    default port and any fragment dropped. ARC files write `http://host:80/a.gif` where the page
+    says `http://host/a.gif`; both must find the same archive record and be downloaded once."""
+    if url.startswith("data:"):
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    scheme = scheme.lower()
+    cut = len(rest)
+    for ch in "/?#":
+        at = rest.find(ch)
+        if 0 <= at < cut:
+            cut = at
+    authority, tail = rest[:cut], rest[cut:]
+    tail = tail.split("#", 1)[0]
+    userinfo, at, hostport = authority.rpartition("@")
+    hostport = hostport.lower()
+    default = _DEFAULT_PORTS.get(scheme)
+    if default and hostport.endswith(default):
+        hostport = hostport[: -len(default)]
+    return f"{scheme}://{userinfo}{at}{hostport}{tail or '/'}"

@@ -64,18 +64,19 @@ def test_unreadable_input_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_run_refuses_another_jobs_output_then_overwrites(ray_local, shared_data, tmp_path, capsys) -> None:
     warc = str(shared_data / "warc/cc/jwarc_cc.warc.gz")
     out = str(tmp_path / "out")
-    assert main(["run", "--input", warc, "--output", out]) == 0
+    offline = ["--set", "images.resolve=false"]  # these tests are about the CLI; real page URLs never leave the machine
+    assert main(["run", "--input", warc, "--output", out, *offline]) == 0
     assert "wrote 1 documents" in capsys.readouterr().out
-    assert main(["run", "--input", warc, "--output", out]) == 2
+    assert main(["run", "--input", warc, "--output", out, *offline]) == 2
     assert "already holds another job's shards" in _one_line_error(capsys)
-    assert main(["run", "--input", warc, "--output", out, "--overwrite", "--format", "parquet"]) == 0
+    assert main(["run", "--input", warc, "--output", out, "--overwrite", "--format", "parquet", *offline]) == 0
     assert not list(Path(out).glob("*.tar"))
 
 
 @pytest.mark.ray
 def test_damaged_input_warns_and_exits_0(ray_local, shared_data, tmp_path, capsys) -> None:
     warc = shared_data / "warc/edge/resiliparse_clipped.warc.gz"
-    assert main(["run", "--input", str(warc), "--output", str(tmp_path / "out")]) == 0
+    assert main(["run", "--input", str(warc), "--output", str(tmp_path / "out"), "--set", "images.resolve=false"]) == 0
     captured = capsys.readouterr()
     warnings = [line for line in captured.err.splitlines() if line.startswith("weft: warning:")]
     assert len(warnings) == 1 and str(warc) in warnings[0]
@@ -101,11 +102,11 @@ def test_http_input_is_streamed_and_a_404_input_fails_the_job(ray_local, shared_
 
     with LoopbackServer(root=shared_data / "warc/cc") as server:
         url = server.url("jwarc_cc.warc.gz")
-        assert main(["run", "--input", url, "--output", str(tmp_path / "ok")]) == 0
+        assert main(["run", "--input", url, "--output", str(tmp_path / "ok"), "--set", "images.resolve=false"]) == 0
         assert "wrote 1 documents" in capsys.readouterr().out
         manifest = json.loads((tmp_path / "ok" / "_manifest.json").read_text())
         assert manifest["inputs"][0]["uri"] == url and manifest["shards"]
         missing = server.url("missing.warc.gz")
-        assert main(["run", "--input", missing, "--output", str(tmp_path / "bad")]) == 1
+        assert main(["run", "--input", missing, "--output", str(tmp_path / "bad"), "--set", "images.resolve=false"]) == 1
         err = capsys.readouterr().err
         assert f"weft: warning: {missing}" in err and "none of the inputs could be read" in err

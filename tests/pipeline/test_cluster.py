@@ -68,9 +68,10 @@ def test_job_on_a_two_node_cluster_matches_the_in_process_run(cluster, cluster_e
         str(shared_data / "warc/cc/resiliparse_CC-MAIN-2020-34_warcfile.warc.gz"),
         str(shared_data / "warc/other/dolma_sample-0001.warc.gz"),
         str(shared_data / "warc/arc/jwat_small_BNF.arc"),
+        str(shared_data / "warc/other/nodewarc_books.toscrape.warc"),
     ]
     out = tmp_path / "out"
-    argv = [str(BIN / "weft"), "run", "--ray-address", cluster, "--output", str(out), "--set", "read.pages_per_chunk=6"]
+    argv = [str(BIN / "weft"), "run", "--ray-address", cluster, "--output", str(out), "--set", "read.pages_per_chunk=6", "--set", "images.download=false"]
     for path in inputs:
         argv += ["--input", path]
     # Run from a directory that is not the checkout: the workers must get weft from the runtime_env.
@@ -79,7 +80,8 @@ def test_job_on_a_two_node_cluster_matches_the_in_process_run(cluster, cluster_e
     manifest = json.loads((out / "_manifest.json").read_text())
     assert manifest["ray"]["mode"] == "cluster" and manifest["ray"]["nodes"] == 2
     assert manifest["counts"]["balanced"]
-    run_inline(job(tmp_path / "inline", *inputs, read={"pages_per_chunk": 6}))
+    assert manifest["counts"]["unique_images"]["archive:ok"] == 20  # the image stage ran on the cluster
+    run_inline(job(tmp_path / "inline", *inputs, read={"pages_per_chunk": 6}, images={"resolve": True, "download": False}))
     names = sorted(s["path"] for s in manifest["shards"])
     assert names and names == sorted(p.name for p in (tmp_path / "inline").iterdir() if p.suffix in (".parquet", ".tar"))
     for name in names:

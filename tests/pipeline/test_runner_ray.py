@@ -78,3 +78,19 @@ def test_pyarrow_and_webdataset_read_back_the_same_documents(ray_run) -> None:
     assert list(iter_documents(out)) == from_parquet
     books = [d for d in from_parquet if d.url == "http://books.toscrape.com/"]
     assert len(books) == 1 and len(books[0].images) == 20
+
+
+def test_image_stage_on_ray_matches_the_in_process_run(ray_local, shared_data: Path, tmp_path: Path) -> None:
+    """Joins and groupbys in Ray Data give the same shards, image bytes included, as plain dicts."""
+    inputs = [shared_data / "warc/other/nodewarc_books.toscrape.warc", shared_data / "warc/other/aut_IAH-20080430204825-00000-blackbook.warc.gz"]
+    sections = {"read": {"pages_per_chunk": 25}, "images": {"resolve": True, "download": False}}
+    manifest = run_job(job(tmp_path / "ray", *inputs, **sections))
+    run_inline(job(tmp_path / "inline", *inputs, **sections))
+    assert manifest["counts"]["unique_images"]["archive:ok"] >= 20
+    assert manifest["counts"]["image_slots"]["ok"] >= 20 and manifest["counts"]["image_slots"]["not_attempted"] > 0
+    names = sorted(s["path"] for s in manifest["shards"])
+    assert names == sorted(p.name for p in (tmp_path / "inline").iterdir() if p.suffix in (".parquet", ".tar"))
+    for name in names:
+        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "inline" / name).read_bytes(), name
+    books = [d for d in iter_documents(tmp_path / "ray") if d.url == "http://books.toscrape.com/"]
+    assert len(books) == 1 and all(s.content and s.fetch.source == "archive" for s in books[0].images)

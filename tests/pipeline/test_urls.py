@@ -218,3 +218,22 @@ def test_resolution_agrees_with_urljoin(base: str) -> None:
 )
 def test_absolute_and_rooted_urls_take_the_fast_paths_with_the_same_answers(raw: str, expected: str | None) -> None:
     assert resolve_url(raw, PAGE) == expected
+
+
+@pytest.mark.parametrize(
+    "url, key",
+    [
+        ("http://Host.COM:80/a.gif", "http://host.com/a.gif"),
+        ("https://h:443/x?y#z", "https://h/x?y"),
+        ("http://h:8080/a", "http://h:8080/a"),
+        ("http://h", "http://h/"),
+        ("HTTP://user@H:80/p#f", "http://user@h/p"),
+        ("http://[::1]:80/a", "http://[::1]/a"),
+        ("http://h/Path/Case.GIF", "http://h/Path/Case.GIF"),
+        ("data:image/png;base64,AA==", "data:image/png;base64,AA=="),
+    ],
+)
+def test_canonical_url_lets_two_spellings_of_one_image_meet(url: str, key: str) -> None:
+    from pipeline.urls import canonical_url
+
+    assert canonical_url(url) == key

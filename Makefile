@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export RAY_USAGE_STATS_ENABLED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export NO_ALBUMENTATIONS_UPDATE := 1
 
 .PHONY: demo test install install-test bench clean
 
@@ -30,6 +31,7 @@ test: install-test
 
 bench: install
 	$(PY) benchmarks/bench_read_extract.py
+	$(PY) benchmarks/bench_images.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info weft-demo-output

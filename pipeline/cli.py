@@ -37,6 +37,12 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", action="append", choices=("parquet", "webdataset"), dest="formats",
                    help="shard format; repeatable (output.formats)")
     p.add_argument("--overwrite", action="store_true", default=None, help="replace an earlier job's shards in the output directory")
+    p.add_argument("--resume", action="store_true", default=None,
+                   help="with --overwrite: keep earlier download results; fetch only missing or retryable images (output.resume)")
+    p.add_argument("--allow-private-networks", action="store_true", default=None,
+                   help="let image URLs reach loopback/private/link-local addresses (tests and demos only; images.allow_private_networks)")
+    p.add_argument("--no-download", action="store_true", default=None,
+                   help="take images only from data: URIs and the inputs' own image records (images.download = false)")
     p.add_argument("--ray-address", help="run on an existing Ray cluster (ray.address; RAY_ADDRESS is honoured)")
     p.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray (ray.num_cpus)")
     p.add_argument("--progress", action="store_true", default=None, help="show Ray Data progress bars")
@@ -82,6 +88,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         ("output", "path", args.output),
         ("output", "formats", args.formats),
         ("output", "overwrite", args.overwrite),
+        ("output", "resume", args.resume),
+        ("images", "allow_private_networks", args.allow_private_networks),
+        ("images", "download", None if args.no_download is None else False),
         ("ray", "address", args.ray_address),
         ("ray", "num_cpus", args.num_cpus),
         ("ray", "progress", args.progress),
@@ -109,6 +118,9 @@ def print_summary(manifest: dict[str, Any], output: str, out: TextIO | None = No
         print(f"  documents dropped: {json.dumps(docs['dropped'])}", file=out)
     if docs["failed"]:
         print(f"  documents failed: {json.dumps(docs['failed'])}", file=out)
+    if c.get("unique_images"):
+        print(f"  unique images by source:status: {json.dumps(c['unique_images'])}", file=out)
+        print(f"  image slots by status: {json.dumps(c['image_slots'])}", file=out)
     print(f"  counts add up: {'yes' if c['balanced'] else 'NO (see _manifest.json)'}", file=out)
     print(f"  manifest: {Path(output) / '_manifest.json'}", file=out)
 

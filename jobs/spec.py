@@ -97,6 +97,7 @@ class OutputConfig:
     max_bytes_per_shard: int = _f(512 * 1024**2, "A shard closes before it would exceed this many bytes.")
     overwrite: bool = _f(False, "Replace the shards of an earlier job in the output directory.")
     resume: bool = _f(False, "With overwrite: keep earlier download results, so only missing or retryable images are fetched again.")
+    rejects: str = _f("", "Directory for a sample of dropped documents per rule and reason, with scores (default: OUTPUT/_rejects).")
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,26 @@ def resolve_spec_path(spec: str) -> Path:
     raise UserError(f"job spec not found: {spec}")
 
 
+def _read_spec(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """A spec's tables, on top of the spec it `extends` (a name or path), if any: a job can be
+    "the kosmos1 recipe, with these inputs and outputs". Tables merge key by key; `filters`, a
+    list, is replaced as a whole when the extending spec gives one."""
+    if path.resolve() in seen:
+        raise UserError(f"{path}: `extends` loops back to {seen[0]}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise UserError(f"{path}: extends must be the name or path of another job spec")
+    return _merge(_read_spec(resolve_spec_path(base), seen + (path.resolve(),)), data)
+
+
 def load_job(spec: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> JobConfig:
     """Read a TOML spec (or start from defaults), apply overrides, and validate everything."""
     data: dict[str, Any] = {}
@@ -244,12 +265,7 @@ def load_job(spec: str | Path | None = None, overrides: Mapping[str, Any] | None
     if spec is not None:
         path = resolve_spec_path(str(spec))
         where = str(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise UserError(f"{path}: not valid TOML: {exc}") from None
-        except OSError as exc:
-            raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+        data = _read_spec(path, seen=())
     if overrides:
         data = _merge(data, overrides)
     cfg = _build(JobConfig, data, "")
@@ -287,7 +303,9 @@ def _check(cfg: JobConfig, where: str) -> None:
     if cfg.filters:
         from filters.registry import build
 
-        build(list(cfg.filters), where)  # a bad rule, parameter or order fails at load time
+        rules = build(list(cfg.filters), where)  # a bad rule, parameter or order fails at load time
+        if rules.stage("image").filters and not cfg.images.resolve:
+            raise UserError(f"{where}: image rules ({rules.stage('image').filters[0].key}, ...) need images.resolve = true")
 
 
 def describe(cls: type = JobConfig, prefix: str = "") -> list[tuple[str, str, str]]:

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
+from filters.cli import add_commands as add_filter_commands
+from filters.cli import run as run_filters
 from pipeline import __version__
 from pipeline.errors import UserError
 
@@ -43,6 +45,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
                    help="let image URLs reach loopback/private/link-local addresses (tests and demos only; images.allow_private_networks)")
     p.add_argument("--no-download", action="store_true", default=None,
                    help="take images only from data: URIs and the inputs' own image records (images.download = false)")
+    p.add_argument("--rejects", metavar="DIR", help="write a sample of dropped documents per rule and reason here (output.rejects)")
     p.add_argument("--ray-address", help="run on an existing Ray cluster (ray.address; RAY_ADDRESS is honoured)")
     p.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray (ray.num_cpus)")
     p.add_argument("--progress", action="store_true", default=None, help="show Ray Data progress bars")
@@ -68,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", default="weft-demo-output", help="where the demo writes its crawl and shards (default: %(default)s)")
     demo.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
 
+    add_filter_commands(sub)
+
     inspect = sub.add_parser("inspect", help="print the documents of a shard as text",
                              description="Print documents of a Parquet or webdataset shard (or a directory of shards) as text, with [image WxH url] markers at their slots.")
     inspect.add_argument("shard", help="a .parquet or .tar shard, or an output directory")
@@ -89,6 +94,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         ("output", "formats", args.formats),
         ("output", "overwrite", args.overwrite),
         ("output", "resume", args.resume),
+        ("output", "rejects", args.rejects),
         ("images", "allow_private_networks", args.allow_private_networks),
         ("images", "download", None if args.no_download is None else False),
         ("ray", "address", args.ray_address),
@@ -118,6 +124,9 @@ def print_summary(manifest: dict[str, Any], output: str, out: TextIO | None = No
         print(f"  documents dropped: {json.dumps(docs['dropped'])}", file=out)
     if docs["failed"]:
         print(f"  documents failed: {json.dumps(docs['failed'])}", file=out)
+    for rule, st in manifest.get("filters", {}).get("stats", {}).get("rules", {}).items():
+        dropped = {**st.get("docs_dropped", {}), **{f"slot:{k}": v for k, v in st.get("slots_dropped", {}).items()}}
+        print(f"  rule {rule}: {st['docs_in']} in, {st['docs_kept']} kept" + (f", dropped {json.dumps(dropped)}" if dropped else ""), file=out)
     if c.get("unique_images"):
         print(f"  unique images by source:status: {json.dumps(c['unique_images'])}", file=out)
         print(f"  image slots by status: {json.dumps(c['image_slots'])}", file=out)
@@ -165,7 +174,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect}
+COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect, "filters": run_filters}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -49,7 +49,8 @@ Boilerplate (skipped with everything inside it)
 - Hidden: a `hidden` attribute (except `hidden="until-found"`, which is collapsed but findable
   content, as in Wikipedia's mobile sections), `aria-hidden="true"`, an inline style with
   `display:none` or `visibility:hidden`, and the screen-reader-only classes `sr-only`,
-  `visually-hidden`, `visuallyhidden`, `screen-reader-text`.
+  `visually-hidden`, `visuallyhidden`, `screen-reader-text`, and skip links (`skip-link`,
+  `skip-to-content`, ...: "Skip to content" is not part of any page's text).
 - Class/id tokens (`_BOILERPLATE_TOKENS`, `_COMMENT_TOKENS`) for navigation and menus,
   breadcrumbs, sidebars, cookie and consent banners, share bars, comments and ads.
 
@@ -301,7 +302,10 @@ _BOILERPLATE_TOKENS = frozenset(
 )
 _COMMENT_TOKENS = frozenset("comment comments commentlist disqus".split())
 _STATE_PREFIXES = frozenset("has no with without is".split())
-_SCREEN_READER_CLASSES = frozenset("sr-only visually-hidden visuallyhidden screen-reader-text".split())
+_SCREEN_READER_CLASSES = frozenset(
+    "sr-only visually-hidden visuallyhidden screen-reader-text skip-link skiplink skip-to-content skip-nav".split()
+)
+"""Screen-reader-only text, and the 'skip to content' links that pages hide until focused."""
 _BOILERPLATE_ROLES = frozenset(
     "navigation banner contentinfo complementary menu menubar search dialog alertdialog".split()
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from filters.base import FilterStats
 from jobs.spec import JobConfig
 from pipeline import __version__
 from pipeline.inputs import input_tag
@@ -30,12 +31,15 @@ class WriteTotals:
     outcomes: Counter[str] = field(default_factory=Counter)
     shards: list[dict[str, Any]] = field(default_factory=list)
     image_statuses: Counter[str] = field(default_factory=Counter)
+    filter_stats: FilterStats = field(default_factory=FilterStats)
 
     def add(self, row: dict[str, Any]) -> None:
         self.pages += row["pages"]
         self.outcomes.update(json.loads(row["outcomes"]))
         self.shards.extend(json.loads(row["shards"]))
         self.image_statuses.update(json.loads(row.get("image_statuses") or "{}"))
+        if row.get("filter_stats"):
+            self.filter_stats = self.filter_stats + FilterStats.from_dict(json.loads(row["filter_stats"]))
 
 
 def read_totals(output_dir: Path, inputs: Iterable[str]) -> tuple[ReadStats, list[dict[str, Any]]]:
@@ -98,6 +102,7 @@ def build_manifest(
             "unique_images": image_totals(output_dir),
             "balanced": balanced,
         },
+        "filters": {"rules": [dict(f) for f in cfg.filters], "stats": writes.filter_stats.to_dict()},
         "file_errors": read.file_errors,
         "unfinished_inputs": unfinished,
         "shards": shards,

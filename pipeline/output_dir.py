@@ -15,7 +15,7 @@ from pipeline.errors import UserError
 
 MANIFEST_NAME = "_manifest.json"
 SHARD_SUFFIXES = (".parquet", ".tar")
-OWNED_DIRS = ("_work", "_ledger")
+OWNED_DIRS = ("_work", "_ledger", "_rejects")
 
 
 def _weft_artifacts(out: Path) -> list[Path]:

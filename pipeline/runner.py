@@ -26,6 +26,7 @@ from pipeline.errors import UserError
 from pipeline.inputs import resolve_inputs
 from pipeline.manifest import WriteTotals, build_manifest, write_manifest
 from pipeline.output_dir import claim_output_dir
+from pipeline.rules import merge_rejects
 from pipeline.stages import ARCHIVE_IMAGES_DIR, ExtractStage, ReadStage, WriteStage
 
 
@@ -100,7 +101,7 @@ def _pages(cfg: JobConfig, inputs: list[str], output_dir: str) -> Any:
 
     ds = ray.data.from_items([{"uri": uri} for uri in inputs], override_num_blocks=max(1, len(inputs)))
     ds = ds.map_batches(ReadStage(cfg, output_dir), batch_size=1, batch_format="pyarrow")
-    return ds.map_batches(ExtractStage(cfg), batch_size=None, batch_format="pyarrow")
+    return ds.map_batches(ExtractStage(cfg, output_dir), batch_size=None, batch_format="pyarrow")
 
 
 def build_dataset(cfg: JobConfig, inputs: list[str], output_dir: str) -> Any:
@@ -207,6 +208,8 @@ def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -
         else:
             for row in build_dataset(cfg, inputs, str(out)).iter_rows():
                 writes.add(row)
+    rejects = Path(cfg.output.rejects).expanduser().resolve() if cfg.output.rejects else Path(out) / "_rejects"
+    merge_rejects(Path(out), rejects)
     manifest = build_manifest(cfg, inputs, Path(out), writes, started=started, finished=_now(), ray_info=ray_info)
     write_manifest(Path(out), manifest)
     return manifest

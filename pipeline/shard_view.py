@@ -13,6 +13,8 @@ from schemas.reader import iter_documents
 
 
 def _size(slot: ImageSlot) -> str:
+    if slot.info is not None:
+        return f"{slot.info.width}x{slot.info.height}"
     w = slot.declared_width if slot.declared_width is not None else "?"
     h = slot.declared_height if slot.declared_height is not None else "?"
     return f"{w}x{h}"
@@ -27,8 +29,8 @@ def _short_url(url: str, limit: int = 120) -> str:
 def render_document(doc: Document, *, max_chars: int = 2000, width: int = 100) -> str:
     """A document as text: its paragraphs, and `[image WxH url]` where each image slot stands.
 
-    WxH is the size the page declared (`?` when it declared none) until the image stage records
-    the decoded size."""
+    WxH is the decoded size when the image stage ran, else the size the page declared (`?` when
+    it declared none)."""
     p = doc.provenance
     lines = [
         f"=== {doc.doc_id}  {doc.url}",

@@ -28,7 +28,9 @@ from jobs.spec import JobConfig
 from pipeline.archive_index import ArchiveImageIndexWriter
 from pipeline.errors import RecordError
 from pipeline.extract import ExtractLimits, extract
+from filters.base import FilterStats
 from pipeline.inputs import input_tag
+from pipeline.rules import StageRules, merge_scores, scores_of, write_rejects
 from pipeline.urls import canonical_url
 from pipeline.warc import ArchiveImage, Page, ReadOptions, ReadStats, read_archive
 from pipeline.writers import ShardLimits, write_documents
@@ -65,6 +67,7 @@ FATE_FIELDS = [
     pa.field("outcome", pa.string()),
     pa.field("reason", pa.string()),
     pa.field("detail", pa.string()),
+    pa.field("filter_stats", pa.string()),
 ]
 DOCUMENT_ROW_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + FATE_FIELDS)
 """A document between stages: the shard row plus its fate. Dropped/failed rows keep only ids."""
@@ -79,6 +82,7 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("shard", pa.string()),
         pa.field("images", pa.int32()),
         pa.field("provenance", PROVENANCE_TYPE),
+        pa.field("filter_scores", pa.string()),
     ]
 )
 """One row per page: the audit trail of what happened to it and where it was written."""
@@ -108,6 +112,7 @@ SHARD_RESULT_SCHEMA = pa.schema(
         pa.field("outcomes", pa.string()),
         pa.field("shards", pa.string()),
         pa.field("image_statuses", pa.string()),
+        pa.field("filter_stats", pa.string()),
     ]
 )
 """What the writer reports per group of pages; small, so the driver can stream-sum it."""
@@ -192,12 +197,28 @@ class ReadStage:
 class ExtractStage:
     """Pages to interleaved documents; a page that cannot be turned into one is kept as a fate row."""
 
-    def __init__(self, cfg: JobConfig) -> None:
+    def __init__(self, cfg: JobConfig, output_dir: str | None = None) -> None:
         self.limits = ExtractLimits(max_html_chars=cfg.extract.max_html_chars, max_depth=cfg.extract.max_depth)
         self.raise_errors = cfg.extract.on_record_error == "raise"
+        self.rules = StageRules(cfg.filters, "text")
+        self.output_dir = Path(output_dir) if output_dir else None
 
     def __call__(self, pages: pa.Table) -> pa.Table:
-        return pa.Table.from_pylist([self.extract_row(p) for p in pages.to_pylist()], schema=DOCUMENT_ROW_SCHEMA)
+        rows = [self.extract_row(p) for p in pages.to_pylist()]
+        if self.rules and rows:
+            rows = self.apply_rules(rows)
+        return pa.Table.from_pylist(rows, schema=DOCUMENT_ROW_SCHEMA)
+
+    def apply_rules(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The job's text rules, before any image is fetched; stats ride on the first row."""
+        kept = [(i, row_to_document(r)) for i, r in enumerate(rows) if r["outcome"] == KEPT]
+        results, stats, sampler = self.rules.run_chunk([doc for _, doc in kept])
+        for (i, _), result in zip(kept, results):
+            rows[i] = rule_fate(rows[i], result, {})
+        rows[0]["filter_stats"] = json.dumps(stats, sort_keys=True)
+        if self.output_dir is not None:
+            write_rejects(self.output_dir, f"text-{chunk_stem(rows)}", sampler)
+        return rows
 
     def extract_row(self, page: dict[str, Any]) -> dict[str, Any]:
         prov = Provenance(**page["provenance"])
@@ -235,6 +256,19 @@ class ExtractStage:
         return {**document_to_row(doc), **fate, "outcome": KEPT, "reason": None, "detail": detail or None}
 
 
+def rule_fate(row: dict[str, Any], result: Any, earlier_scores: dict[str, Any]) -> dict[str, Any]:
+    """A kept row after rules: its document with the scores, or a dropped fate row."""
+    scores = merge_scores(earlier_scores, scores_of(result))
+    fate = {k: row[k] for k in ("input_tag", "chunk", "ordinal", "filter_stats") if k in row}
+    if result.kept:
+        result.doc.filter_scores = scores
+        return {**document_to_row(result.doc), **fate, "outcome": KEPT, "reason": None, "detail": row.get("detail")}
+    dropped = fate_row(result.doc.doc_id, result.doc.provenance, DROPPED, f"{result.dropped_by}:{result.verdict.reason}",
+                       result.verdict.detail or None, fate)
+    dropped["filter_scores"] = json.dumps(scores, ensure_ascii=False, sort_keys=True)
+    return dropped
+
+
 def fate_row(
     doc_id: str, prov: Provenance, outcome: str, reason: str, detail: str | None, fate: dict[str, Any]
 ) -> dict[str, Any]:
@@ -267,6 +301,7 @@ class WriteStage:
         rows: list[dict[str, Any]],
         kept_docs: list[Document] | None = None,
         slot_statuses: Counter[str] | None = None,
+        more_stats: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Write one chunk. `kept_docs` are the kept rows as documents when a stage changed them
         after they became rows (the image stage attaches bytes); otherwise they are read from rows."""
@@ -295,6 +330,7 @@ class WriteStage:
                     "shard": home.get(r["doc_id"]),
                     "images": images.get(r["doc_id"], 0),
                     "provenance": r["provenance"],
+                    "filter_scores": r.get("filter_scores"),
                 }
             )
         _write_parquet_atomic(self.output_dir / LEDGER_DIR / f"{stem}.parquet", pa.Table.from_pylist(ledger, schema=LEDGER_SCHEMA))
@@ -309,7 +345,18 @@ class WriteStage:
             "outcomes": json.dumps(dict(outcomes), sort_keys=True),
             "shards": json.dumps([dataclasses.asdict(s) for s in shards]),
             "image_statuses": json.dumps(dict(sorted((slot_statuses or {}).items()))),
+            "filter_stats": json.dumps(_sum_stats([r.get("filter_stats") for r in rows], more_stats), sort_keys=True),
         }
+
+
+def _sum_stats(blobs: list[str | None], more: dict[str, Any] | None) -> dict[str, Any]:
+    total = FilterStats()
+    for blob in blobs:
+        if blob:
+            total = total + FilterStats.from_dict(json.loads(blob))
+    if more:
+        total = total + FilterStats.from_dict(more)
+    return total.to_dict()
 
 
 def _fetch_ledger(docs: list[Document]) -> Iterator[dict[str, Any]]:
@@ -368,11 +415,29 @@ class FinalizeAndWrite:
 
         self.finalize = FinalizeChunk(ImageSettings.from_config(cfg.images), output_dir)
         self.write = WriteStage(cfg, output_dir)
+        self.rules = StageRules(cfg.filters, "image")
+        self.output_dir = Path(output_dir)
 
     def __call__(self, group: pa.Table) -> pa.Table:
         stem = group.column("stem")[0].as_py()
         rows, docs, statuses = self.finalize.attach(self.finalize.load_rows(stem), group.to_pylist())
-        return pa.Table.from_pylist([self.write.write_group(rows, docs, statuses)], schema=SHARD_RESULT_SCHEMA)
+        stats = None
+        if self.rules and docs:
+            docs, stats = self.apply_rules(stem, rows, docs)
+        return pa.Table.from_pylist([self.write.write_group(rows, docs, statuses, stats)], schema=SHARD_RESULT_SCHEMA)
+
+    def apply_rules(self, stem: str, rows: list[dict[str, Any]], docs: list[Document]) -> tuple[list[Document], dict[str, Any]]:
+        """The job's image rules, now that slots have pixels; dropped documents become fate rows."""
+        results, stats, sampler = self.rules.run_chunk(docs)
+        index = {r["doc_id"]: i for i, r in enumerate(rows)}
+        kept_docs = []
+        for doc, result in zip(docs, results):
+            i = index[doc.doc_id]
+            rows[i] = rule_fate(rows[i], result, doc.filter_scores)
+            if result.kept:
+                kept_docs.append(result.doc)
+        write_rejects(self.output_dir, f"image-{stem}", sampler)
+        return kept_docs, stats
 
 
 def _groups(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

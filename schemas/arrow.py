@@ -29,6 +29,7 @@ image_bytes          list<binary>                           segment i's image by
                                                             absent; the whole value null when the
                                                             document has no image bytes at all
 links                int32                                  `<a href>` links in the kept content (1.1)
+filter_scores        string (JSON)                          what each filter rule measured (1.1)
 ===================  =====================================  ===========================================
 
 `provenance`: struct<warc_file, warc_record_offset int64, warc_record_length int64, warc_record_id,
@@ -168,6 +169,7 @@ DOCUMENT_SCHEMA: pa.Schema = pa.schema(
         pa.field("dropped_slots", _list_of(DROPPED_SLOT_TYPE)),
         pa.field("image_bytes", _list_of(pa.binary())),
         pa.field("links", pa.int32()),
+        pa.field("filter_scores", pa.string()),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )
@@ -247,6 +249,7 @@ def document_to_row(doc: Document) -> dict[str, Any]:
         ],
         "image_bytes": image_bytes if any_bytes else None,
         "links": doc.links,
+        "filter_scores": json.dumps(doc.filter_scores, ensure_ascii=False, sort_keys=True) if doc.filter_scores else None,
     }
 
 
@@ -328,6 +331,7 @@ def row_to_document(row: dict[str, Any]) -> Document:
             for d in row["dropped_slots"]
         ],
         links=row.get("links") or 0,
+        filter_scores=json.loads(row["filter_scores"]) if row.get("filter_scores") else {},
     )
 
 

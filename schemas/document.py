@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 SCHEMA_VERSION = "1.1"
 
@@ -155,6 +155,9 @@ class Document:
     dropped_slots: list[DroppedSlot] = field(default_factory=list)
     links: int = 0
     """Hyperlinks (`<a href>`) in the kept content: a spam signal (link-farm pages)."""
+    filter_scores: dict[str, Any] = field(default_factory=dict)
+    """What each filter rule measured: `{"scores": {rule: {...}}, "slot_scores": {rule: [...]}}`,
+    kept next to the verdict so a user can re-threshold without recomputing."""
 
     @property
     def images(self) -> list[ImageSlot]:

@@ -34,7 +34,7 @@ def run_inline(cfg: JobConfig) -> dict[str, Any]:
 
     inputs = resolve_inputs(cfg.input.paths, paths_base=cfg.input.paths_base, offset=cfg.input.offset, limit=cfg.input.limit)
     out = claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite, resume=cfg.output.resume)
-    read, extract = ReadStage(cfg, str(out)), ExtractStage(cfg)
+    read, extract = ReadStage(cfg, str(out)), ExtractStage(cfg, str(out))
     totals = WriteTotals()
     if cfg.images.resolve:
         _run_images_inline(cfg, inputs, out, read, extract, totals)
@@ -44,6 +44,9 @@ def run_inline(cfg: JobConfig) -> dict[str, Any]:
             for pages in read.read_file(uri):
                 for row in write(extract(pages)).to_pylist():
                     totals.add(row)
+    from pipeline.rules import merge_rejects
+
+    merge_rejects(out, Path(cfg.output.rejects) if cfg.output.rejects else out / "_rejects")
     return build_manifest(cfg, inputs, out, totals, started="", finished="", ray_info={"mode": "inline"})
 
 

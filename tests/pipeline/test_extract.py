@@ -840,3 +840,8 @@ def test_links_in_kept_content_are_counted_and_boilerplate_links_are_not() -> No
         "<footer><a href='/privacy'>Privacy</a></footer></body></html>"
     )
     assert extract(html, "https://ex.com/p.html").links == 2
+
+
+def test_skip_links_are_not_text() -> None:
+    html = "<body><a class='skip-link screen-reader' href='#content'>Skip to content</a><main><p>Real text.</p></main></body>"
+    assert [s.text for s in extract(html, "https://ex.com/").segments] == ["Real text."]

@@ -110,3 +110,19 @@ def test_http_input_is_streamed_and_a_404_input_fails_the_job(ray_local, shared_
         assert main(["run", "--input", missing, "--output", str(tmp_path / "bad"), "--set", "images.resolve=false"]) == 1
         err = capsys.readouterr().err
         assert f"weft: warning: {missing}" in err and "none of the inputs could be read" in err
+
+
+def test_weft_filters_commands_are_wired(capsys, tmp_path) -> None:
+    from tests.helpers import REPO
+
+    assert main(["filters", "list", "--job", "kosmos1"]) == 0
+    listing = capsys.readouterr().out
+    order = [name for name in ("no_images_v1@text", "english_fasttext_v1", "spam_heuristics_v1", "min_image_size_v1",
+                               "monochrome_v1", "no_images_v1@image", "max_images_v1", "single_image_subsample_v1")]
+    assert [listing.index(n) for n in order] == sorted(listing.index(n) for n in order)
+    junit = tmp_path / "rules.xml"
+    assert main(["filters", "check", str(REPO / "tests/filters/cases"), "--junit", str(junit)]) == 0
+    assert junit.read_text().count("<testcase") >= 20
+    with pytest.raises(SystemExit) as exit_info:
+        main(["filters", "--help"])
+    assert exit_info.value.code == 0

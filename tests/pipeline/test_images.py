@@ -8,6 +8,7 @@ while private networks stay forbidden, so the refusals are the default policy's.
 from __future__ import annotations
 
 import io
+import json
 import socket
 import struct
 import zlib
@@ -236,3 +237,35 @@ def test_archive_images_are_used_and_the_rest_are_attempted(offline_dns: None, s
     slots = manifest["counts"]["image_slots"]
     assert slots[st.OK] > 0 and sum(slots.values()) == slots[st.OK] + sum(v for k, v in slots.items() if k != st.OK)
     assert manifest["counts"]["balanced"]
+
+
+def test_kosmos1_recipe_with_rejects_on_served_images(shared_data: Path, tmp_path: Path, server: LoopbackServer) -> None:
+    """The recipe end to end in-process: image rules see decoded pixels, stats add up, rejects
+    are sampled with their scores."""
+    pillow = shared_data / "images/pillow"
+    big = server.add_route("/img/flower.jpg", body=(pillow / "flower.jpg").read_bytes())
+    tiny = server.add_route("/img/small.png", body=(pillow / "7x13.png").read_bytes())
+    english = {f"http://site.example.org/{i}.html": [big, tiny] for i in range(3)}
+    warc = write_warc(tmp_path / "pages.warc.gz", english)
+    from dataclasses import replace
+
+    cfg = image_job(tmp_path / "out", warc)
+    from jobs.spec import load_job
+
+    recipe = load_job("kosmos1")
+    cfg = replace(cfg, filters=recipe.filters, output=replace(cfg.output, rejects=str(tmp_path / "rejects")))
+    manifest = run_inline(cfg)
+    rules = manifest["filters"]["stats"]["rules"]
+    # The tiny image is dropped by size, leaving one image: half the single-image documents go.
+    assert rules["min_image_size_v1"]["slots_dropped"] == {"too_small": 3}
+    kept = rules["single_image_subsample_v1"]["docs_kept"]
+    assert manifest["counts"]["documents"]["written"] == kept
+    dropped = manifest["counts"]["documents"]["dropped"]
+    assert dropped.get("single_image_subsample_v1:single_image_subsampled", 0) == 3 - kept
+    for doc in iter_documents(tmp_path / "out", format="parquet"):
+        assert [s.url for s in doc.images] == [big]
+        assert doc.dropped_slots[-1].reason == "min_image_size_v1:too_small" and doc.dropped_slots[-1].info.width == 7
+        assert doc.filter_scores["scores"]["english_fasttext_v1"]
+    assert kept < 3  # deterministic: with seed 0, the hash sends at least one of these three away
+    sample = (tmp_path / "rejects" / "single_image_subsample_v1" / "single_image_subsampled.jsonl").read_text().splitlines()
+    assert len(sample) == 3 - kept and json.loads(sample[0])["scores"]["single_image_subsample_v1"]

@@ -94,3 +94,20 @@ def test_image_stage_on_ray_matches_the_in_process_run(ray_local, shared_data: P
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "inline" / name).read_bytes(), name
     books = [d for d in iter_documents(tmp_path / "ray") if d.url == "http://books.toscrape.com/"]
     assert len(books) == 1 and all(s.content and s.fetch.source == "archive" for s in books[0].images)
+
+
+def test_job_byte_budget_is_shared_by_ray_download_tasks(ray_local, shared_data: Path, tmp_path: Path) -> None:
+    from pipeline.httpserve import LoopbackServer
+    from tests.pipeline.test_images import write_warc
+
+    hopper = (shared_data / "images/pillow/hopper.png").read_bytes()
+    with LoopbackServer(host="127.0.0.2") as server:
+        urls = [server.add_route(f"/img/{i}.png", body=hopper) for i in range(8)]
+        warc = write_warc(tmp_path / "pages.warc.gz", {"http://site.example.org/a.html": urls[:4], "http://site.example.org/b.html": urls[4:]})
+        images = {"resolve": True, "allow_hosts": ["127.0.0.2"], "threads": 1, "urls_per_shard": 3, "max_job_bytes": 2 * len(hopper)}
+        manifest = run_job(job(tmp_path / "out", warc, images=images))
+        requested = len(server.requests)
+    statuses = manifest["counts"]["image_slots"]
+    # Three download tasks share one budget: once two images' bytes are in, the rest stop.
+    assert statuses["ok"] == requested and 2 <= requested <= 4
+    assert statuses["budget_exhausted"] == 8 - requested

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
@@ -33,17 +32,12 @@ DEFAULT_JOB = "kosmos1"
 
 
 def load_job_filters(spec: str) -> tuple[Path, FilterPipeline]:
-    """The `[[filters]]` of a job spec (a path, or a name in jobs/), built and checked."""
-    from jobs.spec import resolve_spec_path
+    """The `[[filters]]` of a job spec (a path, or a name in jobs/), built and checked, with the
+    spec it `extends` taken into account (jobs/spec.py reads specs; this only asks for the rules)."""
+    from jobs.spec import load_job, resolve_spec_path
 
     path = resolve_spec_path(spec)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
-    return path, build(data.get("filters"), str(path))
+    return path, build(list(load_job(path).filters), str(path))
 
 
 def _format_value(value: Any) -> str:

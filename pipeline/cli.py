@@ -189,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("weft: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `weft inspect ... | head`: the reader has what it wanted
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as exc:  # the outermost boundary: one line for the user, --debug for more
         if debug:
             raise

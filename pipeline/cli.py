@@ -129,6 +129,7 @@ def print_summary(manifest: dict[str, Any], output: str, out: TextIO | None = No
         print(f"  rule {rule}: {st['docs_in']} in, {st['docs_kept']} kept" + (f", dropped {json.dumps(dropped)}" if dropped else ""), file=out)
     if c.get("unique_images"):
         print(f"  unique images by source:status: {json.dumps(c['unique_images'])}", file=out)
+    if c.get("image_slots"):
         print(f"  image slots by status: {json.dumps(c['image_slots'])}", file=out)
     print(f"  counts add up: {'yes' if c['balanced'] else 'NO (see _manifest.json)'}", file=out)
     print(f"  manifest: {Path(output) / '_manifest.json'}", file=out)

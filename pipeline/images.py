@@ -166,7 +166,15 @@ def image_row(
             status, error, content = rejected.status, rejected.detail, None
         else:
             content_type = sniff_content_type(content) or declared_type
-            content = _kept_bytes(content, settings)
+            keep = settings.config.keep_bytes
+            if keep == "none":
+                content = None
+            elif keep == "resized":
+                content, problem = resize(content, settings.config.resize_max_side, settings.config.resize_mode)
+                if content is None:
+                    status, error, info, content_type = st.DECODE_ERROR, f"resizing failed: {problem}", None, None
+                else:
+                    content_type = sniff_content_type(content) or "image/jpeg"
     else:
         content = None
     fetch = FetchResult(source, status, http_status, received, elapsed_ms, error)
@@ -179,23 +187,15 @@ def image_row(
     }
 
 
-def _kept_bytes(content: bytes, settings: ImageSettings) -> bytes | None:
-    keep = settings.config.keep_bytes
-    if keep == "original":
-        return content
-    if keep == "none":
-        return None
-    return resize(content, settings.config.resize_max_side, settings.config.resize_mode)
-
-
-def resize(content: bytes, max_side: int, mode: str) -> bytes | None:
-    """Re-encode with img2dataset's resizer (its resize modes), only shrinking."""
+def resize(content: bytes, max_side: int, mode: str) -> tuple[bytes | None, str | None]:
+    """Re-encode with img2dataset's resizer (its resize modes), only shrinking; (bytes, None) or
+    (None, img2dataset's error)."""
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")  # albumentations checks PyPI at import otherwise
     from img2dataset.resizer import Resizer
 
     resizer = Resizer(image_size=max_side, resize_mode=mode, resize_only_if_bigger=True, encode_format="jpg", skip_reencode=True)
     out, _w, _h, _ow, _oh, err = resizer(io.BytesIO(content))
-    return None if err is not None else out
+    return (None, err) if err is not None else (out, None)
 
 
 class ResolveImages:

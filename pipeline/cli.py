@@ -15,6 +15,7 @@ from typing import Any, Sequence, TextIO
 
 from filters.cli import add_commands as add_filter_commands
 from filters.cli import run as run_filters
+from filters.registry import build as build_rules
 from pipeline import __version__
 from pipeline.errors import UserError
 
@@ -124,7 +125,13 @@ def print_summary(manifest: dict[str, Any], output: str, out: TextIO | None = No
         print(f"  documents dropped: {json.dumps(docs['dropped'])}", file=out)
     if docs["failed"]:
         print(f"  documents failed: {json.dumps(docs['failed'])}", file=out)
-    for rule, st in manifest.get("filters", {}).get("stats", {}).get("rules", {}).items():
+    filters = manifest.get("filters", {})
+    stats = filters.get("stats", {}).get("rules", {})
+    order = [f.key for f in build_rules(filters.get("rules", [])).filters] if filters.get("rules") else []
+    for rule in order + sorted(set(stats) - set(order)):
+        st = stats.get(rule)
+        if st is None:
+            continue
         dropped = {**st.get("docs_dropped", {}), **{f"slot:{k}": v for k, v in st.get("slots_dropped", {}).items()}}
         print(f"  rule {rule}: {st['docs_in']} in, {st['docs_kept']} kept" + (f", dropped {json.dumps(dropped)}" if dropped else ""), file=out)
     if c.get("unique_images"):

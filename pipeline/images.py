@@ -77,9 +77,11 @@ DOWNLOAD_RESULT_SCHEMA = pa.schema(
         pa.field("bytes", pa.int64()),
         pa.field("elapsed_ms", pa.float64()),
         pa.field("error", pa.string()),
+        pa.field("attempt", pa.int32()),
     ]
 )
-"""What a download attempt returned, persisted so a rerun only fetches what is missing or retryable."""
+"""What a download attempt returned, persisted so a rerun only fetches what is missing or retryable.
+`attempt` counts the jobs that tried the URL; a resumed job reads only each URL's latest attempt."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ class ResolveImages:
         rows = batch.to_pylist()
         out: list[dict[str, Any]] = []
         to_download: list[str] = []
+        attempts: dict[str, int] = {}
         for row in rows:
             url = row["url"]
             if row.get("payload") is not None:
@@ -234,10 +237,12 @@ class ResolveImages:
                     out.append(image_row(url, None, source=st.SOURCE_NONE, settings=self.settings, status=st.NOT_ATTEMPTED, error="images.download is off and the inputs hold no copy"))
                 else:
                     to_download.append(url)
+                    attempts[url] = (row.get("prior_attempt") or 0) + 1
         if to_download:
             results = download_batch(sorted(to_download), self.output_dir / DOWNLOADS_DIR, self.settings.download, self.budget)
             persisted = [
-                {"url": r.url, "content": r.content, "status": r.status, "http_status": r.http_status, "bytes": r.bytes, "elapsed_ms": r.elapsed_ms, "error": r.error}
+                {"url": r.url, "content": r.content, "status": r.status, "http_status": r.http_status, "bytes": r.bytes,
+                 "elapsed_ms": r.elapsed_ms, "error": r.error, "attempt": attempts[r.url]}
                 for r in results
             ]
             _write_parquet_atomic(self.output_dir / DOWNLOAD_RESULTS_DIR / f"{batch_id(sorted(to_download)):017d}.parquet", pa.Table.from_pylist(persisted, schema=DOWNLOAD_RESULT_SCHEMA))
@@ -256,6 +261,12 @@ class ResolveImages:
             error=row[f"{prefix}error"],
             received=row[f"{prefix}bytes"],
         )
+
+
+def latest_attempt(results: pa.Table) -> pa.Table:
+    """Of one URL's persisted download results (a groupby group), the latest attempt."""
+    attempts = results.column("attempt").to_pylist()
+    return results.slice(max(range(len(attempts)), key=lambda i: attempts[i] or 0), 1)
 
 
 def _refusal_status(refused: Refused) -> str:

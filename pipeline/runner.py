@@ -154,7 +154,7 @@ def run_image_job(cfg: JobConfig, inputs: list[str], out: Path, writes: WriteTot
     import ray.data
     from ray.data.expressions import col
 
-    from pipeline.images import DOWNLOAD_RESULTS_DIR, IMAGES_DIR, SLOTS_DIR, ImageSettings, ResolveImages
+    from pipeline.images import DOWNLOAD_RESULTS_DIR, IMAGES_DIR, SLOTS_DIR, ImageSettings, ResolveImages, latest_attempt
     from pipeline.stages import FinalizeAndWrite, StageStage
 
     output_dir = str(out)
@@ -169,7 +169,7 @@ def run_image_job(cfg: JobConfig, inputs: list[str], out: Path, writes: WriteTot
         archive = ray.data.read_parquet(str(out / ARCHIVE_IMAGES_DIR), columns=["url", "payload", "content_type"])
         urls = urls.join(archive.rename_columns({"content_type": "archive_content_type"}), "left_outer", partitions, on=("url",))
     if _has_parquet(out / DOWNLOAD_RESULTS_DIR):
-        prior = ray.data.read_parquet(str(out / DOWNLOAD_RESULTS_DIR))
+        prior = ray.data.read_parquet(str(out / DOWNLOAD_RESULTS_DIR)).groupby("url").map_groups(latest_attempt, batch_format="pyarrow")
         prior = prior.rename_columns({c: f"prior_{c}" for c in prior.schema().names if c != "url"})
         urls = urls.join(prior, "left_outer", partitions, on=("url",))
     budget = None

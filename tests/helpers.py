@@ -69,7 +69,9 @@ def _run_images_inline(cfg, inputs, out, read, extract, totals) -> None:
             archive.setdefault(r["url"], r)
     prior: dict[str, dict[str, Any]] = {}
     if (out / DOWNLOAD_RESULTS_DIR).is_dir():
-        prior = {r["url"]: r for r in pq.read_table(out / DOWNLOAD_RESULTS_DIR).to_pylist()}
+        for r in pq.read_table(out / DOWNLOAD_RESULTS_DIR).to_pylist():
+            if r["url"] not in prior or (r["attempt"] or 0) > (prior[r["url"]]["attempt"] or 0):
+                prior[r["url"]] = r
     batch = []
     for url in urls:
         row: dict[str, Any] = {"url": url}

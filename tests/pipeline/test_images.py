@@ -188,15 +188,21 @@ def test_rerun_with_resume_fetches_only_what_failed_retryably(shared_data: Path,
     warc = write_warc(tmp_path / "pages.warc.gz", {PAGE_URL: [good, flaky, gone]})
     first = run_inline(image_job(tmp_path / "out", warc))
     assert first["counts"]["image_slots"] == {st.OK: 1, st.HTTP_ERROR: 2}
-    server.add_route("/img/flaky.png", body=hopper)  # the server recovered
-    before = len(server.requests)
-    cfg = image_job(tmp_path / "out", warc)
     from dataclasses import replace
 
+    cfg = image_job(tmp_path / "out", warc)
     cfg = replace(cfg, output=replace(cfg.output, overwrite=True, resume=True))
+    before = len(server.requests)
+    again = run_inline(cfg)  # still failing: retried once, and remembered as the latest attempt
+    assert server.requests[before:] == ["/img/flaky.png"] and again["counts"]["image_slots"] == first["counts"]["image_slots"]
+    server.add_route("/img/flaky.png", body=hopper)  # the server recovered
+    before = len(server.requests)
     second = run_inline(cfg)
     assert server.requests[before:] == ["/img/flaky.png"]  # not good.png (ok), not gone.png (404 is final)
     assert second["counts"]["image_slots"] == {st.OK: 2, st.HTTP_ERROR: 1}
+    results = pq.read_table(tmp_path / "out" / "_work/downloads/results").to_pylist()
+    attempts = [r["attempt"] for r in results if r["url"] == flaky]
+    assert max(attempts) == 3 and len(attempts) == len(set(attempts))
 
 
 @pytest.mark.parametrize(

@@ -111,3 +111,22 @@ def test_job_byte_budget_is_shared_by_ray_download_tasks(ray_local, shared_data:
     # Three download tasks share one budget: once two images' bytes are in, the rest stop.
     assert statuses["ok"] == requested and 2 <= requested <= 4
     assert statuses["budget_exhausted"] == 8 - requested
+
+
+def test_resume_on_ray_fetches_only_the_retryable_failure(ray_local, shared_data: Path, tmp_path: Path) -> None:
+    from pipeline.httpserve import LoopbackServer
+    from tests.pipeline.test_images import write_warc
+
+    hopper = (shared_data / "images/pillow/hopper.png").read_bytes()
+    with LoopbackServer(host="127.0.0.2") as server:
+        good = server.add_route("/img/good.png", body=hopper)
+        flaky = server.add_route("/img/flaky.png", status=503, body=b"busy")
+        warc = write_warc(tmp_path / "pages.warc.gz", {"http://site.example.org/a.html": [good, flaky]})
+        images = {"resolve": True, "allow_hosts": ["127.0.0.2"], "retries": 0}
+        run_job(job(tmp_path / "out", warc, images=images))
+        resume = {"overwrite": True, "resume": True}
+        server.add_route("/img/flaky.png", body=hopper)
+        before = len(server.requests)
+        manifest = run_job(job(tmp_path / "out", warc, images=images, output=resume))
+        assert server.requests[before:] == ["/img/flaky.png"]
+    assert manifest["counts"]["image_slots"] == {"ok": 2}

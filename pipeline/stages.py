@@ -10,6 +10,10 @@ block id. The reader cuts each file into chunks of pages (by count and bytes) an
 one set of shards per chunk, however Ray merges chunks into blocks, so the same inputs and config
 give the same shards whatever the cluster looks like. (Ray only slices a block that is 1.5x its
 target size; chunks are kept far below that, and even a sliced chunk would get distinct names.)
+
+Without the image stage: Read -> Extract (+ text rules) -> Write. With it (pipeline/images.py),
+chunks are staged after the text rules (`StageStage`), every unique URL is resolved once, and
+`FinalizeAndWrite` gives each chunk's slots their images, runs the image rules and writes.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from jobs.spec import JobConfig
 from pipeline.archive_index import ArchiveImageIndexWriter
 from pipeline.errors import RecordError
 from pipeline.extract import ExtractLimits, extract
-from filters.base import FilterStats
+from filters.base import DocResult, FilterStats
 from pipeline.inputs import input_tag
 from pipeline.rules import StageRules, merge_scores, scores_of, write_rejects
 from pipeline.urls import canonical_url
@@ -256,7 +260,7 @@ class ExtractStage:
         return {**document_to_row(doc), **fate, "outcome": KEPT, "reason": None, "detail": detail or None}
 
 
-def rule_fate(row: dict[str, Any], result: Any, earlier_scores: dict[str, Any]) -> dict[str, Any]:
+def rule_fate(row: dict[str, Any], result: DocResult, earlier_scores: dict[str, Any]) -> dict[str, Any]:
     """A kept row after rules: its document with the scores, or a dropped fate row."""
     scores = merge_scores(earlier_scores, scores_of(result))
     fate = {k: row[k] for k in ("input_tag", "chunk", "ordinal", "filter_stats") if k in row}

@@ -45,7 +45,7 @@ from pipeline.imaging import ImageLimits, ImageRejected, inspect_image, sniff_co
 from pipeline.netpolicy import NetworkPolicy, Refused, check_url
 from pipeline.urls import canonical_url
 from pipeline.stages import _write_parquet_atomic, chunk_stem
-from schemas.arrow import FETCH_TYPE, IMAGE_INFO_TYPE, row_to_document
+from schemas.arrow import FETCH_TYPE, IMAGE_INFO_TYPE, fetch_dict, info_dict, row_to_document
 from schemas.document import DroppedSlot, FetchResult, ImageInfo, ImageSlot, TextBlock
 
 DOCS_DIR = "_work/docs"
@@ -184,8 +184,8 @@ def image_row(
         "url": url,
         "content": content,
         "content_type": content_type,
-        "info": None if info is None else {f: getattr(info, f) for f in ImageInfo.__slots__},
-        "fetch": {f: getattr(fetch, f) for f in FetchResult.__slots__},
+        "info": info_dict(info),
+        "fetch": fetch_dict(fetch),
     }
 
 

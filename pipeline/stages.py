@@ -38,7 +38,7 @@ from pipeline.rules import StageRules, merge_scores, scores_of, write_rejects
 from pipeline.urls import canonical_url
 from pipeline.warc import ArchiveImage, Page, ReadOptions, ReadStats, read_archive
 from pipeline.writers import ShardLimits, write_documents
-from schemas.arrow import DOCUMENT_SCHEMA, document_to_row, provenance_to_dict, row_to_document
+from schemas.arrow import DOCUMENT_SCHEMA, FETCH_TYPE, document_to_row, fetch_dict, provenance_to_dict, row_to_document
 from schemas.document import Document, Provenance, make_doc_id
 
 WORK_DIR = "_work"
@@ -92,20 +92,9 @@ LEDGER_SCHEMA = pa.schema(
 """One row per page: the audit trail of what happened to it and where it was written."""
 
 IMAGE_LEDGER_SCHEMA = pa.schema(
-    [
-        pa.field("doc_id", pa.string()),
-        pa.field("url", pa.string()),
-        pa.field("kept", pa.bool_()),
-        pa.field("source", pa.string()),
-        pa.field("status", pa.string()),
-        pa.field("http_status", pa.int32()),
-        pa.field("bytes", pa.int64()),
-        pa.field("elapsed_ms", pa.float64()),
-        pa.field("error", pa.string()),
-        pa.field("width", pa.int32()),
-        pa.field("height", pa.int32()),
-        pa.field("sha256", pa.string()),
-    ]
+    [pa.field("doc_id", pa.string()), pa.field("url", pa.string()), pa.field("kept", pa.bool_())]
+    + list(FETCH_TYPE)
+    + [pa.field("width", pa.int32()), pa.field("height", pa.int32()), pa.field("sha256", pa.string())]
 )
 """The fetch ledger: one row per image slot of a written document (kept or dropped)."""
 
@@ -368,17 +357,11 @@ def _fetch_ledger(docs: list[Document]) -> Iterator[dict[str, Any]]:
     for doc in docs:
         slots = [(s, True) for s in doc.images] + [(d, False) for d in doc.dropped_slots if d.fetch is not None]
         for slot, kept in slots:
-            fetch = slot.fetch
             yield {
                 "doc_id": doc.doc_id,
                 "url": slot.url,
                 "kept": kept,
-                "source": fetch.source if fetch else None,
-                "status": fetch.status if fetch else None,
-                "http_status": fetch.http_status if fetch else None,
-                "bytes": fetch.bytes if fetch else None,
-                "elapsed_ms": fetch.elapsed_ms if fetch else None,
-                "error": fetch.error if fetch else None,
+                **(fetch_dict(slot.fetch) or {}),
                 "width": slot.info.width if slot.info else None,
                 "height": slot.info.height if slot.info else None,
                 "sha256": slot.info.sha256 if slot.info else None,

@@ -205,8 +205,8 @@ def document_to_row(doc: Document) -> dict[str, Any]:
                 "declared_width": seg.declared_width,
                 "declared_height": seg.declared_height,
                 "content_type": seg.content_type,
-                "info": _info_dict(seg.info),
-                "fetch": _fetch_dict(seg.fetch),
+                "info": info_dict(seg.info),
+                "fetch": fetch_dict(seg.fetch),
             }
             meta[i] = _obelics_image_metadata(doc.url, seg)
             if seg.content is not None:
@@ -242,8 +242,8 @@ def document_to_row(doc: Document) -> dict[str, Any]:
                 "url": d.url,
                 "reason": d.reason,
                 "alt": d.alt,
-                "info": _info_dict(d.info),
-                "fetch": _fetch_dict(d.fetch),
+                "info": info_dict(d.info),
+                "fetch": fetch_dict(d.fetch),
             }
             for d in doc.dropped_slots
         ],
@@ -253,11 +253,11 @@ def document_to_row(doc: Document) -> dict[str, Any]:
     }
 
 
-def _info_dict(info: ImageInfo | None) -> dict[str, Any] | None:
+def info_dict(info: ImageInfo | None) -> dict[str, Any] | None:
     return None if info is None else {name: getattr(info, name) for name in _INFO_FIELDS}
 
 
-def _fetch_dict(fetch: FetchResult | None) -> dict[str, Any] | None:
+def fetch_dict(fetch: FetchResult | None) -> dict[str, Any] | None:
     return None if fetch is None else {name: getattr(fetch, name) for name in _FETCH_FIELDS}
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -44,9 +43,9 @@ from pipeline.image_fetch import ByteBudget, DownloadSettings, LocalBudget, Unli
 from pipeline.imaging import ImageLimits, ImageRejected, inspect_image, sniff_content_type
 from pipeline.netpolicy import NetworkPolicy, Refused, check_url
 from pipeline.urls import canonical_url
-from pipeline.stages import _write_parquet_atomic, chunk_stem
+from pipeline.stages import write_parquet_atomic, chunk_stem
 from schemas.arrow import FETCH_TYPE, IMAGE_INFO_TYPE, fetch_dict, info_dict, row_to_document
-from schemas.document import DroppedSlot, FetchResult, ImageInfo, ImageSlot, TextBlock
+from schemas.document import DroppedSlot, FetchResult, ImageInfo, TextBlock
 
 DOCS_DIR = "_work/docs"
 SLOTS_DIR = "_work/slots"
@@ -131,13 +130,13 @@ class StageDocs:
 
     def stage(self, rows: list[dict[str, Any]]) -> str:
         stem = chunk_stem(rows)
-        _write_parquet_atomic(self.output_dir / DOCS_DIR / f"{stem}.parquet", pa.Table.from_pylist(rows, schema=self.row_schema))
+        write_parquet_atomic(self.output_dir / DOCS_DIR / f"{stem}.parquet", pa.Table.from_pylist(rows, schema=self.row_schema))
         urls: dict[str, None] = {}
         for row in rows:
             if row["outcome"] == "kept":
                 urls.update(dict.fromkeys(fetchable_urls(row, self.cfg.max_images_per_doc)))
         slot_rows = [{"stem": stem, "url": None}] + [{"stem": stem, "url": u} for u in urls]
-        _write_parquet_atomic(self.output_dir / SLOTS_DIR / f"{stem}.parquet", pa.Table.from_pylist(slot_rows, schema=SLOT_ROW_SCHEMA))
+        write_parquet_atomic(self.output_dir / SLOTS_DIR / f"{stem}.parquet", pa.Table.from_pylist(slot_rows, schema=SLOT_ROW_SCHEMA))
         return stem
 
 
@@ -245,7 +244,7 @@ class ResolveImages:
                  "elapsed_ms": r.elapsed_ms, "error": r.error, "attempt": attempts[r.url]}
                 for r in results
             ]
-            _write_parquet_atomic(self.output_dir / DOWNLOAD_RESULTS_DIR / f"{batch_id(sorted(to_download)):017d}.parquet", pa.Table.from_pylist(persisted, schema=DOWNLOAD_RESULT_SCHEMA))
+            write_parquet_atomic(self.output_dir / DOWNLOAD_RESULTS_DIR / f"{batch_id(sorted(to_download)):017d}.parquet", pa.Table.from_pylist(persisted, schema=DOWNLOAD_RESULT_SCHEMA))
             out.extend(self._from_result(r, prefix="") for r in persisted)
         return pa.Table.from_pylist(out, schema=IMAGE_ROW_SCHEMA)
 
@@ -366,7 +365,3 @@ class FinalizeChunk:
         except ValueError as exc:
             return image_row(uri, None, source=st.SOURCE_DATA_URI, settings=self.settings, status=st.INVALID_URL, error=str(exc))
         return image_row(uri, content, source=st.SOURCE_DATA_URI, settings=self.settings, declared_type=declared)
-
-
-def status_counts_json(counts: Counter[str]) -> str:
-    return json.dumps(dict(sorted(counts.items())))

@@ -263,38 +263,41 @@ def _set_nodelay(sock: socket.socket) -> None:
             raise
 
 
-class _CheckedHTTPConnection(http.client.HTTPConnection):
-    """HTTPConnection whose connect() goes through the policy and whose responses are capped."""
+class _Checked:
+    """What both checked connections share: the policy, capped responses, a checked socket."""
+
+    policy: NetworkPolicy
 
     def __init__(self, host: str, *, policy: NetworkPolicy, max_bytes: int, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
+        super().__init__(host, **kwargs)  # type: ignore[call-arg]
         self.policy = policy
         self.response_class = partial(_CappedResponse, max_bytes=max_bytes)
 
+    def _checked_socket(self) -> socket.socket:
+        sys.audit("http.client.connect", self, self.host, self.port)  # type: ignore[attr-defined]
+        sock = _open_checked_socket(self.host, self.port, self.timeout, self.source_address, self.policy)  # type: ignore[attr-defined]
+        try:
+            _set_nodelay(sock)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+
+class _CheckedHTTPConnection(_Checked, http.client.HTTPConnection):
+    """HTTPConnection whose connect() goes through the policy and whose responses are capped."""
+
     def connect(self) -> None:
-        sys.audit("http.client.connect", self, self.host, self.port)
-        self.sock = _open_checked_socket(
-            self.host, self.port, self.timeout, self.source_address, self.policy
-        )
-        _set_nodelay(self.sock)
+        self.sock = self._checked_socket()
 
 
-class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+class _CheckedHTTPSConnection(_Checked, http.client.HTTPSConnection):
     """HTTPSConnection: the checked socket, then TLS with the original host name (SNI and
     certificate check), never the IP it resolved to."""
 
-    def __init__(self, host: str, *, policy: NetworkPolicy, max_bytes: int, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
-        self.policy = policy
-        self.response_class = partial(_CappedResponse, max_bytes=max_bytes)
-
     def connect(self) -> None:
-        sys.audit("http.client.connect", self, self.host, self.port)
-        sock = _open_checked_socket(
-            self.host, self.port, self.timeout, self.source_address, self.policy
-        )
+        sock = self._checked_socket()
         try:
-            _set_nodelay(sock)
             self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
         except BaseException:
             sock.close()

@@ -197,23 +197,37 @@ class ExtractStage:
         self.output_dir = Path(output_dir) if output_dir else None
 
     def __call__(self, pages: pa.Table) -> pa.Table:
-        rows = [self.extract_row(p) for p in pages.to_pylist()]
-        if self.rules and rows:
-            rows = self.apply_rules(rows)
+        extracted = [self.extract_page(p) for p in pages.to_pylist()]
+        if self.rules and extracted:
+            rows = self.apply_rules(extracted)
+        else:
+            rows = [e if isinstance(e, dict) else kept_row(*e) for e in extracted]
         return pa.Table.from_pylist(rows, schema=DOCUMENT_ROW_SCHEMA)
 
-    def apply_rules(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def apply_rules(self, extracted: list[tuple[Document, dict[str, Any]] | dict[str, Any]]) -> list[dict[str, Any]]:
         """The job's text rules, before any image is fetched; stats ride on the first row."""
-        kept = [(i, row_to_document(r)) for i, r in enumerate(rows) if r["outcome"] == KEPT]
-        results, stats, sampler = self.rules.run_chunk([doc for _, doc in kept])
-        for (i, _), result in zip(kept, results):
-            rows[i] = rule_fate(rows[i], result, {})
+        docs = [e for e in extracted if not isinstance(e, dict)]
+        results, stats, sampler = self.rules.run_chunk([doc for doc, _ in docs])
+        outcome = iter(results)
+        rows = []
+        for e in extracted:
+            if isinstance(e, dict):
+                rows.append(e)
+                continue
+            result = next(outcome)
+            scores = scores_of(result)
+            if result.kept:
+                result.doc.filter_scores = scores
+                rows.append(kept_row(result.doc, e[1]))
+            else:
+                rows.append(rule_drop_row(result, e[1], scores))
         rows[0]["filter_stats"] = json.dumps(stats, sort_keys=True)
         if self.output_dir is not None:
             write_rejects(self.output_dir, f"text-{chunk_stem(rows)}", sampler)
         return rows
 
-    def extract_row(self, page: dict[str, Any]) -> dict[str, Any]:
+    def extract_page(self, page: dict[str, Any]) -> tuple[Document, dict[str, Any]] | dict[str, Any]:
+        """A page's document with its fate fields, or the fate row of a page that gave none."""
         prov = Provenance(**page["provenance"])
         fate = {"input_tag": page["input_tag"], "chunk": page["chunk"], "ordinal": page["ordinal"]}
         doc_id = make_doc_id(prov.target_uri, prov.warc_record_id)
@@ -246,20 +260,21 @@ class ExtractStage:
             )
             if on
         )
-        return {**document_to_row(doc), **fate, "outcome": KEPT, "reason": None, "detail": detail or None}
+        return doc, {**fate, "detail": detail or None}
 
 
-def rule_fate(row: dict[str, Any], result: DocResult, earlier_scores: dict[str, Any]) -> dict[str, Any]:
-    """A kept row after rules: its document with the scores, or a dropped fate row."""
-    scores = merge_scores(earlier_scores, scores_of(result))
-    fate = {k: row[k] for k in ("input_tag", "chunk", "ordinal", "filter_stats") if k in row}
-    if result.kept:
-        result.doc.filter_scores = scores
-        return {**document_to_row(result.doc), **fate, "outcome": KEPT, "reason": None, "detail": row.get("detail")}
-    dropped = fate_row(result.doc.doc_id, result.doc.provenance, DROPPED, f"{result.dropped_by}:{result.verdict.reason}",
-                       result.verdict.detail or None, fate)
-    dropped["filter_scores"] = json.dumps(scores, ensure_ascii=False, sort_keys=True)
-    return dropped
+def kept_row(doc: Document, fate: dict[str, Any]) -> dict[str, Any]:
+    """The row of a kept document: the shard row plus its fate fields."""
+    return {**document_to_row(doc), "detail": None, **fate, "outcome": KEPT, "reason": None}
+
+
+def rule_drop_row(result: DocResult, fate: dict[str, Any], scores: dict[str, Any]) -> dict[str, Any]:
+    """The fate row of a document a rule dropped, with every score the rules measured."""
+    keep = {k: fate[k] for k in ("input_tag", "chunk", "ordinal", "filter_stats") if k in fate}
+    row = fate_row(result.doc.doc_id, result.doc.provenance, DROPPED, f"{result.dropped_by}:{result.verdict.reason}",
+                   result.verdict.detail or None, keep)
+    row["filter_scores"] = json.dumps(scores, ensure_ascii=False, sort_keys=True)
+    return row
 
 
 def fate_row(
@@ -326,9 +341,9 @@ class WriteStage:
                     "filter_scores": r.get("filter_scores"),
                 }
             )
-        _write_parquet_atomic(self.output_dir / LEDGER_DIR / f"{stem}.parquet", pa.Table.from_pylist(ledger, schema=LEDGER_SCHEMA))
+        write_parquet_atomic(self.output_dir / LEDGER_DIR / f"{stem}.parquet", pa.Table.from_pylist(ledger, schema=LEDGER_SCHEMA))
         if slot_statuses is not None:
-            _write_parquet_atomic(
+            write_parquet_atomic(
                 self.output_dir / IMAGE_LEDGER_DIR / f"{stem}.parquet",
                 pa.Table.from_pylist(list(_fetch_ledger(kept)), schema=IMAGE_LEDGER_SCHEMA),
             )
@@ -368,7 +383,7 @@ def _fetch_ledger(docs: list[Document]) -> Iterator[dict[str, Any]]:
             }
 
 
-def _write_parquet_atomic(path: Path, table: pa.Table) -> None:
+def write_parquet_atomic(path: Path, table: pa.Table) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, tmp, compression="zstd")
@@ -420,9 +435,14 @@ class FinalizeAndWrite:
         kept_docs = []
         for doc, result in zip(docs, results):
             i = index[doc.doc_id]
-            rows[i] = rule_fate(rows[i], result, doc.filter_scores)
+            scores = merge_scores(doc.filter_scores, scores_of(result))
             if result.kept:
+                # The writer takes kept documents as they are; the row only feeds the ledger.
+                result.doc.filter_scores = scores
+                rows[i]["filter_scores"] = json.dumps(scores, ensure_ascii=False, sort_keys=True)
                 kept_docs.append(result.doc)
+            else:
+                rows[i] = rule_drop_row(result, rows[i], scores)
         write_rejects(self.output_dir, f"image-{stem}", sampler)
         return kept_docs, stats
 

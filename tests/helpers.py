@@ -55,7 +55,7 @@ def _run_images_inline(cfg, inputs, out, read, extract, totals) -> None:
     import pyarrow.parquet as pq
 
     from pipeline.images import DOWNLOAD_RESULTS_DIR, IMAGE_ROW_SCHEMA, IMAGES_DIR, SLOTS_DIR, ImageSettings, ResolveImages
-    from pipeline.stages import ARCHIVE_IMAGES_DIR, FinalizeAndWrite, StageStage, _write_parquet_atomic
+    from pipeline.stages import ARCHIVE_IMAGES_DIR, FinalizeAndWrite, StageStage, write_parquet_atomic
 
     stage = StageStage(cfg, str(out))
     for uri in inputs:
@@ -92,7 +92,7 @@ def _run_images_inline(cfg, inputs, out, read, extract, totals) -> None:
     for start in range(0, len(batch), size):
         images.extend(resolve(pa.Table.from_pylist(batch[start : start + size], schema=joined_urls)).to_pylist())
     if images:
-        _write_parquet_atomic(out / IMAGES_DIR / "inline.parquet", pa.Table.from_pylist(images, schema=IMAGE_ROW_SCHEMA))
+        write_parquet_atomic(out / IMAGES_DIR / "inline.parquet", pa.Table.from_pylist(images, schema=IMAGE_ROW_SCHEMA))
     by_url = {i["url"]: i for i in images}
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in slot_rows:

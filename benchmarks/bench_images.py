@@ -25,11 +25,10 @@ from pathlib import Path
 import pyarrow as pa
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
-from jobs.spec import load_job  # noqa: E402
-from pipeline.httpserve import LoopbackServer  # noqa: E402
-from pipeline.images import ImageSettings, ResolveImages  # noqa: E402
+from weft.jobs.spec import load_job
+from weft.demo.httpserve import LoopbackServer
+from weft.pipeline.images.resolve import ImageSettings, ResolveImages
 
 SHARED_IMAGES = REPO.parent / "shared" / "data" / "images" / "web"
 

@@ -24,10 +24,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
-from pipeline.extract import extract  # noqa: E402
-from pipeline.warc import Page, ReadOptions, ReadStats, read_archive  # noqa: E402
+from weft.pipeline.extract.extractor import extract
+from weft.pipeline.read.warc import Page, ReadOptions, ReadStats, read_archive
 
 SHARED_HTML = REPO.parent / "shared" / "data" / "html"
 
@@ -38,7 +37,7 @@ def shared_pages() -> list[tuple[str, bytes]]:
 
 
 def demo_pages(tmp: Path) -> list[tuple[str, bytes]]:
-    from pipeline.demo_crawl import build_demo_crawl
+    from weft.demo.crawl import build_demo_crawl
 
     crawl = build_demo_crawl(tmp / "demo", "http://127.0.0.1:9/")
     stats = ReadStats()

@@ -45,8 +45,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable, Iterator, Mapping, Sequence, Union
 
-from pipeline.errors import UserError
-from schemas.document import DroppedSlot, ImageSlot, Document, Segment, TextBlock
+from weft.jobs.errors import UserError
+from weft.schemas.document import DroppedSlot, ImageSlot, Document, Segment, TextBlock
 
 ScoreValue = Union[float, int, str, bool]
 Scores = dict[str, ScoreValue]

@@ -1,7 +1,7 @@
 """Image rules of the Kosmos-1 recipe: no image, too small, monochrome, too many, single image.
 
 All pixel facts come from `ImageSlot.info`, which the image stage fills by decoding the bytes
-(`pipeline.imaging.inspect_image`); nothing here trusts the page's `width`/`height` attributes,
+(`weft.pipeline.images.validate.inspect_image`); nothing here trusts the page's `width`/`height` attributes,
 which are often missing, wrong, or the size the picture is *shown* at.
 
 A slot without `info` (the download failed, the bytes did not decode) is dropped by the pixel
@@ -20,7 +20,7 @@ photograph has many grey levels and is *not* monochrome; users who read the rule
 grey-scale images" set `mode = "grayscale"`, which also drops every image with
 `info.grayscale` (reason `grayscale`).
 
-The thresholds were measured (`python -m filters.calibrate images`) with `inspect_image` on the
+The thresholds were measured (`python -m weft.pipeline.rules.calibrate images`) with `inspect_image` on the
 real images in shared/data/images (45 from Pillow's test suite, 236 from web archives) and on
 solid colours saved as JPEG:
 
@@ -49,10 +49,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from filters.base import (
+from weft.filters.base import (
     KEEP, DocumentFilter, FilterParams, ImageCount, Scores, SlotFilter, Stage, Verdict, drop, hash_uniform, param,
 )
-from schemas.document import Document, ImageSlot
+from weft.schemas.document import Document, ImageSlot
 
 # ----- no_images_v1 --------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ least `min_line_words` words (`filters.textstats.count_words`, which counts each
 as a word, so Chinese and Japanese paragraphs qualify), in reading order, until `max_chars`
 characters are collected; only a page with no such line is classified from all its lines.
 
-Measurement (`python -m filters.calibrate language`; 77 real pages in shared/data/html, 43
+Measurement (`python -m weft.pipeline.rules.calibrate language`; 77 real pages in shared/data/html, 43
 readability + 34 trafilatura, languages en, de, fr, es, pt, cs, zh, ja; lid.176.ftz; agreement
 with the untruncated, unselected text of each page; time per page on one core, best of 5):
 
@@ -67,10 +67,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from filters.base import KEEP, DocumentFilter, FilterParams, Scores, Stage, Verdict, drop, param
-from filters.textstats import count_words
-from pipeline.errors import UserError
-from schemas.document import Document
+from weft.filters.base import KEEP, DocumentFilter, FilterParams, Scores, Stage, Verdict, drop, param
+from weft.filters.textstats import count_words
+from weft.jobs.errors import UserError
+from weft.schemas.document import Document
 
 EN_LABEL = "__label__en"
 

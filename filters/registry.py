@@ -23,12 +23,12 @@ import types
 import typing
 from typing import Any, Mapping, Sequence
 
-from filters.base import Filter, FilterParams, FilterPipeline, field_problem, param_fields
-from filters.images import MaxImages, MinImageSize, Monochrome, NoImages, SingleImageSubsample
-from filters.language import EnglishFastText
-from filters.spam import SpamHeuristics
-from filters.text_quality import CharRepetition, SpecialCharRatio, StopwordRatio, WordCount, WordRepetition
-from pipeline.errors import UserError
+from weft.filters.base import Filter, FilterParams, FilterPipeline, field_problem, param_fields
+from weft.filters.images import MaxImages, MinImageSize, Monochrome, NoImages, SingleImageSubsample
+from weft.filters.language import EnglishFastText
+from weft.filters.spam import SpamHeuristics
+from weft.filters.text_quality import CharRepetition, SpecialCharRatio, StopwordRatio, WordCount, WordRepetition
+from weft.jobs.errors import UserError
 
 FILTERS: dict[str, type[Filter]] = {
     cls.name: cls

@@ -16,8 +16,8 @@ and drops a page when any ratio exceeds its threshold. Without words the ratios 
 empty page scores 0 everywhere (the language rule drops it for having no text), a page of bare
 emoji is dropped here.
 
-Measured (`python -m filters.calibrate spam` for the 77 real pages of shared/data/html in all
-their languages, links counted by `pipeline.extract`; `python -m tests.filters.spam_corpus` for
+Measured (`python -m weft.pipeline.rules.calibrate spam` for the 77 real pages of shared/data/html in all
+their languages, links counted by `weft.pipeline.extract.extractor`; `python -m tests.filters.spam_corpus` for
 the generated spam, 200 pages of each kind; min / median / max):
 
 =============  =======================  ===================================================
@@ -54,9 +54,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from filters.base import KEEP, DocumentFilter, FilterParams, Scores, Stage, Verdict, drop, param
-from filters.textstats import count_emoji, count_hashtags, count_text_urls, count_words
-from schemas.document import Document
+from weft.filters.base import KEEP, DocumentFilter, FilterParams, Scores, Stage, Verdict, drop, param
+from weft.filters.textstats import count_emoji, count_hashtags, count_text_urls, count_words
+from weft.schemas.document import Document
 
 
 class SpamReason(str, Enum):

@@ -26,7 +26,7 @@ is layout, not content (an RFC's text is 37 % whitespace as written, 27 % as rea
 Thresholds. OBELICS's published document-level values are: words 10 to 2,000, character
 repetition <= 0.1, word repetition <= 0.2, special characters <= 0.275, stop words >= 0.35.
 Measured on the 41 pages of shared/data/html that `english_fasttext_v1` keeps
-(`python -m filters.calibrate quality`; min / median / max, and how many of the 41 OBELICS's
+(`python -m weft.pipeline.rules.calibrate quality`; min / median / max, and how many of the 41 OBELICS's
 value would drop):
 
 ====================  ============================  ===============  =========================
@@ -69,8 +69,8 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from filters.base import KEEP, DocumentFilter, FilterParams, Scores, Stage, Verdict, drop, param
-from schemas.document import Document
+from weft.filters.base import KEEP, DocumentFilter, FilterParams, Scores, Stage, Verdict, drop, param
+from weft.schemas.document import Document
 
 STOPWORDS: frozenset[str] = frozenset("""
 a about above after again against ago all almost along already also although always am among an

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from pipeline.errors import UserError
-from pipeline.inputs import DEFAULT_CC_BASE
+from weft.jobs.errors import UserError
+from weft.pipeline.read.inputs import DEFAULT_CC_BASE
 
 JOBS_DIR = Path(__file__).resolve().parent
 SHARD_FORMATS = ("parquet", "webdataset")
@@ -301,7 +301,7 @@ def _check(cfg: JobConfig, where: str) -> None:
     if not cfg.output.formats:
         raise UserError(f"{where}: output.formats must name at least one format")
     if cfg.filters:
-        from filters.registry import build
+        from weft.filters.registry import build
 
         rules = build(list(cfg.filters), where)  # a bad rule, parameter or order fails at load time
         if rules.stage("image").filters and not cfg.images.resolve:

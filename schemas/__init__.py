@@ -1,6 +1,6 @@
 """The shard format: one module owns the schema, its version and the reader trainers use."""
 
-from schemas.document import (
+from weft.schemas.document import (
     SCHEMA_VERSION,
     DroppedSlot,
     Document,
@@ -10,15 +10,15 @@ from schemas.document import (
     TextBlock,
     make_doc_id,
 )
-from schemas.arrow import (
+from weft.schemas.arrow import (
     DOCUMENT_SCHEMA,
     document_to_row,
     documents_to_table,
     row_to_document,
     table_to_documents,
 )
-from schemas.webdataset import decode_sample, encode_sample
-from schemas.reader import iter_documents, list_shards, read_obelics_table
+from weft.schemas.webdataset import decode_sample, encode_sample
+from weft.schemas.reader import iter_documents, list_shards, read_obelics_table
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -60,7 +60,7 @@ from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
 
-from schemas.document import (
+from weft.schemas.document import (
     SCHEMA_VERSION,
     Document,
     DroppedSlot,

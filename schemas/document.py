@@ -52,7 +52,7 @@ class TextBlock:
 
 @dataclass(frozen=True, slots=True)
 class ImageInfo:
-    """What Pillow found when it decoded an image's bytes (bounded; see pipeline/imaging.py)."""
+    """What Pillow found when it decoded an image's bytes (bounded; see pipeline/images/validate.py)."""
 
     width: int
     """Width in pixels as displayed: after EXIF orientation; an animation's first frame."""
@@ -85,7 +85,7 @@ class FetchResult:
     source: str
     """`data-uri`, `archive` (an image record of the job's own inputs), `download`, or `none`."""
     status: str
-    """`ok`, or why not: see pipeline/image_status.py for the closed list."""
+    """`ok`, or why not: see pipeline/images/status.py for the closed list."""
     http_status: int | None = None
     bytes: int | None = None
     elapsed_ms: float | None = None

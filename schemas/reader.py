@@ -14,15 +14,15 @@ from typing import Iterator, Literal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas.arrow import (
+from weft.schemas.arrow import (
     DOCUMENT_SCHEMA,
     OBELICS_COLUMNS,
     SCHEMA_VERSION_KEY,
     check_schema_version,
     row_to_document,
 )
-from schemas.document import Document
-from schemas.webdataset import IMAGE_FIELD_PATTERN, decode_sample
+from weft.schemas.document import Document
+from weft.schemas.webdataset import IMAGE_FIELD_PATTERN, decode_sample
 
 ShardFormat = Literal["parquet", "webdataset"]
 

@@ -11,7 +11,7 @@ webdataset splits a member name at the first dot of its base name, so `K.0.jpg` 
 `0.jpg` into an image. Keys are 32 lower-case hex digits: no dots, no slashes, nothing a tar tool
 or a shell could misread, and the same document always gets the same key.
 
-This module only turns documents into member payloads and back; `pipeline/writers.py` writes
+This module only turns documents into member payloads and back; `pipeline/write/shards.py` writes
 them into tar files and `schemas/reader.py` reads tar files without webdataset.
 """
 
@@ -21,8 +21,8 @@ import json
 import re
 from typing import Any, Mapping
 
-from schemas.arrow import check_schema_version, document_to_row, row_to_document
-from schemas.document import SCHEMA_VERSION, Document, ImageSlot
+from weft.schemas.arrow import check_schema_version, document_to_row, row_to_document
+from weft.schemas.document import SCHEMA_VERSION, Document, ImageSlot
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
 """What a sample key (a `doc_id`) must look like to be safe as a tar member stem."""

@@ -25,7 +25,7 @@ def ray_local():
     """One Ray for the whole session (2 CPUs, a small object store, no dashboard). weft's runner
     reuses an initialized Ray instead of starting its own, so Ray tests pay the start-up once."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # node address 127.0.0.1 (see pipeline/runner.py)
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # node address 127.0.0.1 (see pipeline/run/ray_executor.py)
     import ray
 
     ray.init(

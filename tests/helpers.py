@@ -7,7 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from jobs.spec import JobConfig, load_job
+from weft.jobs.spec import JobConfig, load_job
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("WEFT_SHARED_DATA") or REPO.parent / "shared" / "data")
@@ -27,10 +27,10 @@ def job(out_dir: Path, /, *inputs: str | Path, **sections: dict[str, Any]) -> Jo
 def run_inline(cfg: JobConfig) -> dict[str, Any]:
     """The same stages, chunks and shard names as the Ray runner, called one after another; the
     joins the runner does in Ray Data are plain dictionaries here."""
-    from pipeline.inputs import resolve_inputs
-    from pipeline.manifest import WriteTotals, build_manifest
-    from pipeline.output_dir import claim_output_dir
-    from pipeline.stages import ExtractStage, ReadStage, WriteStage
+    from weft.pipeline.read.inputs import resolve_inputs
+    from weft.pipeline.write.manifest import WriteTotals, build_manifest
+    from weft.pipeline.run.layout import claim_output_dir
+    from weft.pipeline.run.stages import ExtractStage, ReadStage, WriteStage
 
     inputs = resolve_inputs(cfg.input.paths, paths_base=cfg.input.paths_base, offset=cfg.input.offset, limit=cfg.input.limit)
     out = claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite, resume=cfg.output.resume)
@@ -44,7 +44,7 @@ def run_inline(cfg: JobConfig) -> dict[str, Any]:
             for pages in read.read_file(uri):
                 for row in write(extract(pages)).to_pylist():
                     totals.add(row)
-    from pipeline.rules import merge_rejects
+    from weft.pipeline.rules.stage import merge_rejects
 
     merge_rejects(out, Path(cfg.output.rejects) if cfg.output.rejects else out / "_rejects")
     return build_manifest(cfg, inputs, out, totals, started="", finished="", ray_info={"mode": "inline"})
@@ -54,8 +54,8 @@ def _run_images_inline(cfg, inputs, out, read, extract, totals) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.images import DOWNLOAD_RESULTS_DIR, IMAGE_ROW_SCHEMA, IMAGES_DIR, SLOTS_DIR, ImageSettings, ResolveImages
-    from pipeline.stages import ARCHIVE_IMAGES_DIR, FinalizeAndWrite, StageStage, write_parquet_atomic
+    from weft.pipeline.images.resolve import DOWNLOAD_RESULTS_DIR, IMAGE_ROW_SCHEMA, IMAGES_DIR, SLOTS_DIR, ImageSettings, ResolveImages
+    from weft.pipeline.run.stages import ARCHIVE_IMAGES_DIR, FinalizeAndWrite, StageStage, write_parquet_atomic
 
     stage = StageStage(cfg, str(out))
     for uri in inputs:
@@ -80,7 +80,7 @@ def _run_images_inline(cfg, inputs, out, read, extract, totals) -> None:
         if url in prior:
             row.update({f"prior_{k}": v for k, v in prior[url].items() if k != "url"})
         batch.append(row)
-    from pipeline.images import DOWNLOAD_RESULT_SCHEMA
+    from weft.pipeline.images.resolve import DOWNLOAD_RESULT_SCHEMA
 
     joined_urls = pa.schema(
         [pa.field("url", pa.string()), pa.field("payload", pa.binary()), pa.field("archive_content_type", pa.string())]
@@ -97,7 +97,7 @@ def _run_images_inline(cfg, inputs, out, read, extract, totals) -> None:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in slot_rows:
         groups[r["stem"]].append({**r, **by_url.get(r["url"], {})} if r["url"] else dict(r))
-    from pipeline.images import SLOT_ROW_SCHEMA
+    from weft.pipeline.images.resolve import SLOT_ROW_SCHEMA
 
     joined = pa.schema(list(SLOT_ROW_SCHEMA) + [f for f in IMAGE_ROW_SCHEMA if f.name != "url"])
     finalize = FinalizeAndWrite(cfg, str(out))

@@ -7,9 +7,9 @@ from typing import Callable
 
 import pytest
 
-from filters.calibrate import RealPage, real_pages
-from pipeline.imaging import inspect_image
-from schemas.document import Document, ImageInfo, ImageSlot, Provenance, TextBlock, make_doc_id
+from weft.pipeline.rules.calibrate import RealPage, real_pages
+from weft.pipeline.images.validate import inspect_image
+from weft.schemas.document import Document, ImageInfo, ImageSlot, Provenance, TextBlock, make_doc_id
 
 PROVENANCE = Provenance(
     warc_file="test", warc_record_offset=0, warc_record_length=0, warc_record_id="<urn:uuid:test>",
@@ -32,7 +32,7 @@ def pages(shared_data: Path) -> list[RealPage]:
 
 @pytest.fixture(scope="session")
 def image_info(shared_data: Path) -> Callable[[str], ImageInfo]:
-    """`ImageInfo` of a real image, measured by pipeline.imaging (e.g. "pillow/hopper.jpg")."""
+    """`ImageInfo` of a real image, measured by weft.pipeline.images.validate (e.g. "pillow/hopper.jpg")."""
     cache: dict[str, ImageInfo] = {}
 
     def get(name: str) -> ImageInfo:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from typing import Callable, Iterator
 
-from schemas.document import Document, ImageSlot, Provenance, TextBlock, make_doc_id
+from weft.schemas.document import Document, ImageSlot, Provenance, TextBlock, make_doc_id
 
 KINDS = ("hashtag_soup", "emoji_spam", "link_farm", "mixed")
 
@@ -121,7 +121,7 @@ def spam_documents(per_kind: int = 200, seed: int = 1234) -> Iterator[tuple[str,
 if __name__ == "__main__":
     import statistics
 
-    from filters.spam import SpamHeuristics
+    from weft.filters.spam import SpamHeuristics
 
     rule = SpamHeuristics()
     by_kind: dict[str, list[dict[str, float]]] = {}

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from filters.base import (
+from weft.filters.base import (
     KEEP, DocumentFilter, FilterParams, FilterPipeline, FilterStats, RejectsSampler, RuleStats, Scores, Stage,
     Verdict, check_order, drop, hash_uniform, param, remove_slots,
 )
-from filters.images import MaxImages, MaxImagesParams, MinImageSize, Monochrome, NoImages, NoImagesParams, SingleImageSubsample
-from filters.language import EnglishFastText
-from filters.spam import SpamHeuristics
-from pipeline.errors import UserError
-from schemas.document import DroppedSlot, ImageInfo, TextBlock
+from weft.filters.images import MaxImages, MaxImagesParams, MinImageSize, Monochrome, NoImages, NoImagesParams, SingleImageSubsample
+from weft.filters.language import EnglishFastText
+from weft.filters.spam import SpamHeuristics
+from weft.jobs.errors import UserError
+from weft.schemas.document import DroppedSlot, ImageInfo, TextBlock
 from tests.filters.conftest import ENGLISH, make_doc, slot
 
 PHOTO = ImageInfo(width=480, height=360, format="JPEG", mode="RGB", frames=1, sha256="0" * 64, phash="0" * 16,

@@ -1,4 +1,4 @@
-"""Image rules on real images (measured by pipeline.imaging), the image cap and the subsample."""
+"""Image rules on real images (measured by weft.pipeline.images.validate), the image cap and the subsample."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from typing import Callable
 import pytest
 from PIL import Image
 
-from filters.base import FilterPipeline, hash_uniform
-from filters.images import (
+from weft.filters.base import FilterPipeline, hash_uniform
+from weft.filters.images import (
     MaxImages, MaxImagesParams, MinImageSize, MinSizeParams, Monochrome, MonochromeParams, NoImages, NoImagesParams,
     SingleImageSubsample, SubsampleParams,
 )
-from pipeline.imaging import inspect_image
-from schemas.document import FetchResult, ImageInfo, ImageSlot, TextBlock
+from weft.pipeline.images.validate import inspect_image
+from weft.schemas.document import FetchResult, ImageInfo, ImageSlot, TextBlock
 from tests.filters.conftest import make_doc, slot
 
 Info = Callable[[str], ImageInfo]
@@ -97,8 +97,8 @@ def test_grayscale_mode_also_drops_grey_photos(image_info: Info) -> None:
 
 def test_thresholds_separate_the_measured_groups(image_info: Info, shared_data) -> None:  # type: ignore[no-untyped-def]
     """Every real image: single-colour ones at spread <= 20, the rest at >= 33 (module docstring)."""
-    from filters.calibrate import real_images
-    from pipeline.imaging import ImageRejected
+    from weft.pipeline.rules.calibrate import real_images
+    from weft.pipeline.images.validate import ImageRejected
 
     spreads = []
     for path in real_images(shared_data):

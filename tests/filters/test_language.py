@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from filters.base import FilterPipeline
-from filters.calibrate import RealPage
-from filters.language import EnglishFastText, EnglishParams, classification_text, load_model
-from pipeline.errors import UserError
+from weft.filters.base import FilterPipeline
+from weft.pipeline.rules.calibrate import RealPage
+from weft.filters.language import EnglishFastText, EnglishParams, classification_text, load_model
+from weft.jobs.errors import UserError
 from tests.filters.conftest import ENGLISH, make_doc
 
 # Pages whose declared language is wrong for their text (see filters/language.py's docstring).

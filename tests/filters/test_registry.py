@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from filters.base import Filter, FilterParams, Stage
-from filters.registry import FILTERS, build, build_filter, spec_of
-from jobs.spec import JOBS_DIR
-from pipeline.errors import UserError
+from weft.filters.base import Filter, FilterParams, Stage
+from weft.filters.registry import FILTERS, build, build_filter, spec_of
+from weft.jobs.spec import JOBS_DIR
+from weft.jobs.errors import UserError
 
 KOSMOS1_ORDER = [
     "no_images_v1@text", "english_fasttext_v1", "spam_heuristics_v1", "min_image_size_v1", "monochrome_v1",

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from filters.calibrate import RealPage
-from filters.spam import SpamHeuristics, SpamParams
-from filters.textstats import count_emoji, count_hashtags, count_text_urls, count_words
+from weft.pipeline.rules.calibrate import RealPage
+from weft.filters.spam import SpamHeuristics, SpamParams
+from weft.filters.textstats import count_emoji, count_hashtags, count_text_urls, count_words
 from tests.filters.conftest import ENGLISH, make_doc
 from tests.filters.spam_corpus import KINDS, spam_documents
 

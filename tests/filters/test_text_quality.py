@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from filters.base import Filter, FilterPipeline
-from filters.calibrate import RealPage
-from filters.language import EnglishFastText
-from filters.text_quality import (
+from weft.filters.base import Filter, FilterPipeline
+from weft.pipeline.rules.calibrate import RealPage
+from weft.filters.language import EnglishFastText
+from weft.filters.text_quality import (
     STOPWORDS, CharRepetition, SpecialCharRatio, StopwordRatio, WordCount, WordRepetition, character_repetition_ratio,
     quality_words, reader_text, special_character_ratio, word_repetition_ratio,
 )
@@ -53,7 +53,7 @@ def test_definitions() -> None:
 
 
 def test_word_count_bounds_and_parameters() -> None:
-    from filters.text_quality import WordCountParams
+    from weft.filters.text_quality import WordCountParams
 
     rule = WordCount(WordCountParams(min_words=3, max_words=5))
     assert rule.decide(rule.score(make_doc("one two"))).reason == "too_few_words"

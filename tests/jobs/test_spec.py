@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.spec import JOBS_DIR, JobConfig, describe, load_job, parse_override
-from pipeline.errors import UserError
+from weft.jobs.spec import JOBS_DIR, JobConfig, describe, load_job, parse_override
+from weft.jobs.errors import UserError
 
 
 @pytest.mark.parametrize("spec", sorted(p.name for p in JOBS_DIR.glob("*.toml")))

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from schemas.arrow import (
+from weft.schemas.arrow import (
     DOCUMENT_SCHEMA,
     OBELICS_COLUMNS,
     SCHEMA_VERSION_KEY,
@@ -26,7 +26,7 @@ from schemas.arrow import (
     row_to_document,
     table_to_documents,
 )
-from schemas.document import (
+from weft.schemas.document import (
     SCHEMA_VERSION,
     Document,
     DroppedSlot,

@@ -13,11 +13,11 @@ import pytest
 import webdataset as wds
 from webdataset.tariterators import base_plus_ext
 
-from pipeline.writers import ShardLimits, write_documents
-from schemas.arrow import OBELICS_COLUMNS, SCHEMA_VERSION_KEY, document_to_row, documents_to_table
-from schemas.document import SCHEMA_VERSION, Document, ImageSlot
-from schemas.reader import iter_documents, list_shards, read_obelics_table
-from schemas.webdataset import decode_sample, encode_sample, image_extension, sample_key
+from weft.pipeline.write.shards import ShardLimits, write_documents
+from weft.schemas.arrow import OBELICS_COLUMNS, SCHEMA_VERSION_KEY, document_to_row, documents_to_table
+from weft.schemas.document import SCHEMA_VERSION, Document, ImageSlot
+from weft.schemas.reader import iter_documents, list_shards, read_obelics_table
+from weft.schemas.webdataset import decode_sample, encode_sample, image_extension, sample_key
 from tests.schemas.test_arrow import sample_documents
 
 

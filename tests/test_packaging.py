@@ -1,0 +1,45 @@
+"""weft installs under one `weft` namespace, so a user's own `pipeline/` or `schemas/` never
+shadows it (and weft never shadows theirs)."""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import REPO
+
+ROOTS = ("pipeline", "filters", "jobs", "schemas", "demo")
+
+
+def test_every_package_folder_is_installed_under_weft() -> None:
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    listed = set(cfg["options"]["packages"].split())
+    on_disk = {"weft." + ".".join(init.parent.relative_to(REPO).parts) for root in ROOTS for init in (REPO / root).rglob("__init__.py")}
+    assert listed == on_disk
+    mapped = dict(line.split(" = ") for line in cfg["options"]["package_dir"].strip().splitlines())
+    assert mapped == {f"weft.{root}": root for root in ROOTS}
+
+
+def test_a_project_with_its_own_pipeline_and_schemas_packages_gets_both(tmp_path: Path) -> None:
+    for name in ("pipeline", "schemas", "filters", "jobs"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(f"OWNER = 'user:{name}'\n")
+    code = (
+        "import pipeline, schemas, filters, jobs\n"
+        "from weft.schemas import iter_documents\n"
+        "from weft.pipeline.cli.main import main\n"
+        "import weft.schemas\n"
+        "assert [m.OWNER for m in (pipeline, schemas, filters, jobs)] == ['user:pipeline', 'user:schemas', 'user:filters', 'user:jobs']\n"
+        "assert not hasattr(weft.schemas, 'OWNER') and callable(iter_documents)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+    weft = Path(sys.executable).parent / "weft"
+    listed = subprocess.run([str(weft), "filters", "list", "--job", "kosmos1"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert "english_fasttext_v1" in listed.stdout

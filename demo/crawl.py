@@ -19,8 +19,9 @@ All hosts are reserved example domains (RFC 2606) and all IP addresses come from
 its `weft.demo.httpserve.LoopbackServer`.
 
 This module plans the pages, renders them and writes the WARC; what the pages say (sites,
-articles, interface strings, fixed URLs) lives in `weft.demo.content`, and how the images are
-painted and encoded in `weft.demo.images`.
+articles, interface strings, fixed URLs) lives in data files under `demo/texts/` (format in its
+README), read by `weft.demo.content`, and how the images are painted and encoded lives in
+`weft.demo.images`.
 """
 
 from __future__ import annotations
@@ -51,8 +52,10 @@ from weft.demo.content import (
     CSS_URL,
     FIG_MARKUPS,
     FIG_RE,
+    JSON_SITE,
     JSON_URL,
     LINK_RE,
+    NOT_FOUND,
     NOT_FOUND_URL,
     REVISIT_OF,
     SITES,
@@ -176,7 +179,8 @@ class _Page:
 
 
 def _parse_body(body: str, lang: str) -> list[tuple[str, Any]]:
-    """The mini-markup of `ARTICLES` as (block type, payload) pairs in reading order.
+    """An article body's mini-markup (see `demo/texts/README.md`) as (block type, payload)
+    pairs in reading order.
 
     Lines of a block are joined (without a space in Japanese and Chinese); a list item or an
     image may continue on the next lines, so the source stays readable.
@@ -601,25 +605,25 @@ class _PageWriter:
 
 
 def _render_not_found() -> str:
-    site, ui = SITES["trailnotes"], UI["en"]
+    site = SITES[NOT_FOUND.site]
+    ui = UI[site.lang]
     nav = "".join(f'<li><a href="{href}">{_esc(label)}</a></li>' for label, href in site.nav)
     return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en-GB">', "<head>", '<meta charset="utf-8">',
-        f"<title>Page not found | {_esc(site.name)}</title>",
+        "<!DOCTYPE html>", f'<html lang="{_esc(NOT_FOUND.lang_tag)}">', "<head>",
+        '<meta charset="utf-8">', f"<title>{_esc(NOT_FOUND.title)} | {_esc(site.name)}</title>",
         '<meta name="robots" content="noindex">', "</head>", '<body class="error404">',
         f'<header class="site-header"><a class="site-title" href="/">{_esc(site.name)}</a>'
         f"<nav><ul>{nav}</ul></nav></header>",
-        '<main id="content"><h1>Page not found</h1>',
-        "<p>Sorry, the page you were looking for has moved or no longer exists. The archive "
-        'lists every walk by year, or you can <a href="/">start from the home page</a>.</p>',
+        f'<main id="content"><h1>{_esc(NOT_FOUND.title)}</h1>',
+        f"<p>{_inline(NOT_FOUND.text)}</p>",
         "</main>", f'<footer class="site-footer"><p>{_esc(ui["footer"].format(site=site.name))}'
         "</p></footer>", "</body>", "</html>", ""])
 
 
 def _render_json(pages: list[_Page]) -> bytes:
     latest = [{"title": p.article.title, "url": p.url, "published": p.article.date}
-              for p in pages if p.site.key == "gazette"]
-    return json.dumps({"site": SITES["gazette"].name, "articles": latest}, indent=2,
+              for p in pages if p.site.key == JSON_SITE]
+    return json.dumps({"site": SITES[JSON_SITE].name, "articles": latest}, indent=2,
                       ensure_ascii=False).encode("utf-8") + b"\n"
 
 

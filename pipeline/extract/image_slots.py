@@ -63,7 +63,12 @@ from selectolax.lexbor import LexborNode
 
 from weft.pipeline.extract.boilerplate import boilerplate_kind
 from weft.pipeline.extract.tags import ID_IMG, ID_SOURCE
-from weft.pipeline.net.urls import parse_srcset, resolve_url_reason
+from weft.pipeline.net.urls import (
+    REASON_UNRESOLVABLE,
+    REASON_UNSUPPORTED_SCHEME,
+    parse_srcset,
+    resolve_url_reason,
+)
 from weft.schemas.document import ImageSlot
 
 __all__ = [
@@ -81,8 +86,9 @@ __all__ = [
 
 DROP_TRACKER = "tracker_declared_tiny"
 DROP_PLACEHOLDER_ONLY = "placeholder_only"
-DROP_UNRESOLVABLE = "unresolvable_url"
-DROP_UNSUPPORTED_SCHEME = "unsupported_scheme"
+# These two are decided by URL resolution; one definition, so the codes cannot drift apart.
+DROP_UNRESOLVABLE = REASON_UNRESOLVABLE
+DROP_UNSUPPORTED_SCHEME = REASON_UNSUPPORTED_SCHEME
 DROP_LAZY_PLACEHOLDER = "lazy_placeholder"
 
 _LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset")

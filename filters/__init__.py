@@ -1,1 +1,1 @@
-"""Filter rules: one rule per module, typed verdicts and addable stats (see filters/base.py)."""
+"""Filter rules: one rule per module, typed verdicts and addable stats (verdict.py, rule.py, params.py, chain.py, slots.py, stats.py, rejects.py)."""

@@ -49,9 +49,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from weft.filters.base import (
-    KEEP, DocumentFilter, FilterParams, ImageCount, Scores, SlotFilter, Stage, Verdict, drop, hash_uniform, param,
-)
+from weft.filters.hashing import hash_uniform
+from weft.filters.params import FilterParams, param
+from weft.filters.rule import DocumentFilter, ImageCount, SlotFilter
+from weft.filters.verdict import KEEP, Scores, Stage, Verdict, drop
 from weft.schemas.document import Document, ImageSlot
 
 # ----- no_images_v1 --------------------------------------------------------------------------

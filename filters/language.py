@@ -67,7 +67,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from weft.filters.base import KEEP, DocumentFilter, FilterParams, Scores, Stage, Verdict, drop, param
+from weft.filters.params import FilterParams, param
+from weft.filters.rule import DocumentFilter
+from weft.filters.verdict import KEEP, Scores, Stage, Verdict, drop
 from weft.filters.textstats import count_words
 from weft.jobs.errors import UserError
 from weft.schemas.document import Document

@@ -9,7 +9,7 @@ A job spec lists its rules in order, one TOML table each::
 `tomllib` parses that into a list of dicts, which is exactly what `build` takes. Every problem is
 a `UserError` naming the rule's place in the list, its name and the parameter: an unknown rule,
 an unknown parameter, a wrong type, a value outside its range or choices, and an order that
-cannot work (`filters.base.check_order`: text rules before image rules; rules that count images
+cannot work (`weft.filters.chain.check_order`: text rules before image rules; rules that count images
 after the rules that remove them; each rule once per stage).
 
 The registry is a plain dict written out below, not a decorator or metaclass: adding a rule is
@@ -19,15 +19,16 @@ one visible line, and importing a module never changes what a job can name.
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from typing import Any, Mapping, Sequence
 
-from weft.filters.base import Filter, FilterParams, FilterPipeline, field_problem, param_fields
+from weft.filters.chain import FilterPipeline
+from weft.filters.params import FilterParams
+from weft.filters.rule import Filter
 from weft.filters.images import MaxImages, MinImageSize, Monochrome, NoImages, SingleImageSubsample
 from weft.filters.language import EnglishFastText
 from weft.filters.spam import SpamHeuristics
 from weft.filters.text_quality import CharRepetition, SpecialCharRatio, StopwordRatio, WordCount, WordRepetition
+from weft.jobs import config
 from weft.jobs.errors import UserError
 
 FILTERS: dict[str, type[Filter]] = {
@@ -50,53 +51,10 @@ FILTERS: dict[str, type[Filter]] = {
 """Every rule a job spec can name, by its versioned name."""
 
 
-def _type_name(tp: Any) -> str:
-    return {bool: "true or false", int: "an integer", float: "a number", str: "a string"}.get(tp, str(tp))
-
-
-def _coerce(value: Any, tp: Any, where: str) -> Any:
-    """Check a TOML value against a parameter's annotation (TOML has no int/float mix-up to fix
-    except that an integer is a fine float)."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None and len(args) < len(typing.get_args(tp)):
-            return None
-        return _coerce(value, args[0], where)
-    if tp is bool:
-        ok = isinstance(value, bool)
-    elif tp is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif tp is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif tp is str:
-        ok = isinstance(value, str)
-    else:
-        raise TypeError(f"unsupported parameter type {tp!r} at {where}")
-    if not ok:
-        raise UserError(f"{where}: expected {_type_name(tp)}, got {value!r}")
-    return value
-
-
 def build_params(cls: type[Filter], data: Mapping[str, Any], where: str) -> FilterParams:
-    """The rule's parameter dataclass from a spec's keys (all but `name`), fully checked."""
-    fields = param_fields(cls.Params)
-    known = {f.name: (f, tp) for f, tp in fields}
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        listed = ", ".join(known) or "none"
-        raise UserError(f"{where}: unknown parameter {unknown[0]!r} (known: {listed})")
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        f, tp = known[key]
-        key_where = f"{where}.{key}"
-        value = _coerce(value, tp, key_where)
-        problem = field_problem(f, value)
-        if problem:
-            raise UserError(f"{key_where}: {problem}")
-        kwargs[key] = value
-    params = cls.Params(**kwargs)
+    """The rule's parameter dataclass from a spec's keys (all but `name`), fully checked by the
+    typed-config layer that job fields use too."""
+    params = config.build(cls.Params, data, where, noun="parameter")
     try:
         params.check()
     except ValueError as exc:

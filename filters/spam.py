@@ -54,7 +54,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from weft.filters.base import KEEP, DocumentFilter, FilterParams, Scores, Stage, Verdict, drop, param
+from weft.filters.params import FilterParams, param
+from weft.filters.rule import DocumentFilter
+from weft.filters.verdict import KEEP, Scores, Stage, Verdict, drop
 from weft.filters.textstats import count_emoji, count_hashtags, count_text_urls, count_words
 from weft.schemas.document import Document
 

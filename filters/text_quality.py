@@ -69,7 +69,9 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from weft.filters.base import KEEP, DocumentFilter, FilterParams, Scores, Stage, Verdict, drop, param
+from weft.filters.params import FilterParams, param
+from weft.filters.rule import DocumentFilter
+from weft.filters.verdict import KEEP, Scores, Stage, Verdict, drop
 from weft.schemas.document import Document
 
 STOPWORDS: frozenset[str] = frozenset("""

@@ -1,9 +1,8 @@
-"""Test helpers: run the job's stages in-process, exactly as Ray would call them, without Ray."""
+"""Test helpers: job configs for tests, and the product's in-process executor to run them."""
 
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -25,82 +24,11 @@ def job(out_dir: Path, /, *inputs: str | Path, **sections: dict[str, Any]) -> Jo
 
 
 def run_inline(cfg: JobConfig) -> dict[str, Any]:
-    """The same stages, chunks and shard names as the Ray runner, called one after another; the
-    joins the runner does in Ray Data are plain dictionaries here."""
-    from weft.pipeline.read.inputs import resolve_inputs
-    from weft.pipeline.write.manifest import WriteTotals, build_manifest
-    from weft.pipeline.run.layout import claim_output_dir
-    from weft.pipeline.run.stages import ExtractStage, ReadStage, WriteStage
+    """Run the job with the product's in-process executor (`executor = "local"`); returns the
+    manifest. Job tests use this; the tests that must prove Ray behaviour call `run_job` with the
+    Ray executor."""
+    from dataclasses import replace
 
-    inputs = resolve_inputs(cfg.input.paths, paths_base=cfg.input.paths_base, offset=cfg.input.offset, limit=cfg.input.limit)
-    out = claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite, resume=cfg.output.resume)
-    read, extract = ReadStage(cfg, str(out)), ExtractStage(cfg, str(out))
-    totals = WriteTotals()
-    if cfg.images.resolve:
-        _run_images_inline(cfg, inputs, out, read, extract, totals)
-    else:
-        write = WriteStage(cfg, str(out))
-        for uri in inputs:
-            for pages in read.read_file(uri):
-                for row in write(extract(pages)).to_pylist():
-                    totals.add(row)
-    from weft.pipeline.rules.stage import merge_rejects
+    from weft.pipeline.run.job import run_job
 
-    merge_rejects(out, Path(cfg.output.rejects) if cfg.output.rejects else out / "_rejects")
-    return build_manifest(cfg, inputs, out, totals, started="", finished="", ray_info={"mode": "inline"})
-
-
-def _run_images_inline(cfg, inputs, out, read, extract, totals) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from weft.pipeline.images.resolve import DOWNLOAD_RESULTS_DIR, IMAGE_ROW_SCHEMA, IMAGES_DIR, SLOTS_DIR, ImageSettings, ResolveImages
-    from weft.pipeline.run.stages import ARCHIVE_IMAGES_DIR, FinalizeAndWrite, StageStage, write_parquet_atomic
-
-    stage = StageStage(cfg, str(out))
-    for uri in inputs:
-        for pages in read.read_file(uri):
-            stage(extract(pages))
-    slot_rows = pq.read_table(out / SLOTS_DIR).to_pylist() if (out / SLOTS_DIR).is_dir() else []
-    urls = sorted({r["url"] for r in slot_rows if r["url"] is not None})
-    archive: dict[str, dict[str, Any]] = {}
-    if (out / ARCHIVE_IMAGES_DIR).is_dir():
-        for r in pq.read_table(out / ARCHIVE_IMAGES_DIR, columns=["url", "payload", "content_type"]).to_pylist():
-            archive.setdefault(r["url"], r)
-    prior: dict[str, dict[str, Any]] = {}
-    if (out / DOWNLOAD_RESULTS_DIR).is_dir():
-        for r in pq.read_table(out / DOWNLOAD_RESULTS_DIR).to_pylist():
-            if r["url"] not in prior or (r["attempt"] or 0) > (prior[r["url"]]["attempt"] or 0):
-                prior[r["url"]] = r
-    batch = []
-    for url in urls:
-        row: dict[str, Any] = {"url": url}
-        if url in archive:
-            row.update(payload=archive[url]["payload"], archive_content_type=archive[url]["content_type"])
-        if url in prior:
-            row.update({f"prior_{k}": v for k, v in prior[url].items() if k != "url"})
-        batch.append(row)
-    from weft.pipeline.images.resolve import DOWNLOAD_RESULT_SCHEMA
-
-    joined_urls = pa.schema(
-        [pa.field("url", pa.string()), pa.field("payload", pa.binary()), pa.field("archive_content_type", pa.string())]
-        + [pa.field(f"prior_{f.name}", f.type) for f in DOWNLOAD_RESULT_SCHEMA if f.name != "url"]
-    )
-    resolve = ResolveImages(ImageSettings.from_config(cfg.images), str(out))
-    images: list[dict[str, Any]] = []
-    size = cfg.images.urls_per_shard
-    for start in range(0, len(batch), size):
-        images.extend(resolve(pa.Table.from_pylist(batch[start : start + size], schema=joined_urls)).to_pylist())
-    if images:
-        write_parquet_atomic(out / IMAGES_DIR / "inline.parquet", pa.Table.from_pylist(images, schema=IMAGE_ROW_SCHEMA))
-    by_url = {i["url"]: i for i in images}
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in slot_rows:
-        groups[r["stem"]].append({**r, **by_url.get(r["url"], {})} if r["url"] else dict(r))
-    from weft.pipeline.images.resolve import SLOT_ROW_SCHEMA
-
-    joined = pa.schema(list(SLOT_ROW_SCHEMA) + [f for f in IMAGE_ROW_SCHEMA if f.name != "url"])
-    finalize = FinalizeAndWrite(cfg, str(out))
-    for stem in sorted(groups):
-        for row in finalize(pa.Table.from_pylist(groups[stem], schema=joined)).to_pylist():
-            totals.add(row)
+    return run_job(replace(cfg, executor="local"))

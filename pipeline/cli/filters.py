@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence, TextIO
 
-from weft.filters.base import FilterPipeline
+from weft.filters.chain import FilterPipeline
 from weft.pipeline.rules.cases import check_cases, junit_xml
 from weft.filters.registry import FILTERS, build, describe_params
 from weft.jobs.errors import UserError

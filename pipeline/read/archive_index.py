@@ -10,11 +10,12 @@ driver and a join by URL can run in Ray Data. `url` is the record's target URI i
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from weft.pipeline.layout import commit, temp_path
 
 ARCHIVE_IMAGE_SCHEMA = pa.schema(
     [
@@ -43,7 +44,7 @@ class ArchiveImageIndexWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._tmp = path.with_name(f".{path.name}.tmp")
+        self._tmp = temp_path(path)
         self._rows: list[dict] = []
         self._buffered = 0
         self._writer: pq.ParquetWriter | None = None
@@ -75,7 +76,7 @@ class ArchiveImageIndexWriter:
         self._flush()
         if self._writer is not None:
             self._writer.close()
-            os.replace(self._tmp, self.path)
+            commit(self._tmp, self.path)
             self._writer = None
 
     def abort(self) -> None:

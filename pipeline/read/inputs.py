@@ -28,8 +28,8 @@ from typing import BinaryIO, Sequence
 
 from weft.pipeline import __version__
 from weft.jobs.errors import FileError, UserError
+from weft.jobs.spec import DEFAULT_CC_BASE
 
-DEFAULT_CC_BASE = "https://data.commoncrawl.org/"
 
 ARCHIVE_SUFFIXES = (".warc.gz", ".warc", ".arc.gz", ".arc")
 LISTING_SUFFIXES = (".paths.gz", ".paths")

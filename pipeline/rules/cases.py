@@ -49,7 +49,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urljoin
 
-from weft.filters.base import DocResult, FilterPipeline
+from weft.filters.chain import FilterPipeline
+from weft.filters.verdict import DocResult
 from weft.filters.registry import build
 from weft.jobs.errors import UserError
 from weft.schemas.document import Document, FetchResult, ImageInfo, ImageSlot, Provenance, TextBlock, make_doc_id

@@ -1,51 +1,76 @@
-"""Running a job's filter rules inside the stages, and carrying what they did to the manifest.
+"""Running a job's filter rules on a chunk, and keeping what they did.
 
 The rules of a job run in two places (`filters/` defines them and their order): the `text` rules
 right after extraction, before any image is fetched, and the `image` rules after the image stage
-has given the slots their pixels. A rule that drops a document turns its row into a fate row
-(`dropped`, reason `<rule>:<reason>`, the scores kept); slot drops stay inside the document.
+has given the slots their pixels. A rule that drops a document turns its page record into a drop
+(`<rule>:<reason>`, with every score measured so far); slot drops stay inside the document.
 
-Each chunk's rule statistics ride along with the chunk's rows as a JSON column on its first row,
-so they are counted exactly once however Ray groups rows, and add up on the driver. Each chunk
-also keeps a bottom-k sample of its dropped documents (`filters.base.RejectsSampler`), written
-under `_work/rejects/`; the driver merges the per-chunk samples into the job's sample.
+Each chunk counts its own rule statistics (they add up in the manifest) and keeps a bottom-k
+sample of what its rules dropped, persisted under `_work/rejects/`; the job merges the samples
+at the end (`merge_rejects`).
 """
 
 from __future__ import annotations
 
-import heapq
-import json
-from pathlib import Path
 from typing import Any, Iterable
 
-from weft.filters.base import DocResult, FilterPipeline, FilterStats, RejectsSampler, RuleStats, hash_uniform
+from weft.filters.chain import FilterPipeline
 from weft.filters.registry import build
-from weft.schemas.document import Document
+from weft.filters.rejects import RejectsSampler
+from weft.filters.stats import FilterStats, RuleStats
+from weft.filters.verdict import DocResult
+from weft.pipeline.chunk import DROPPED, Chunk
+from weft.pipeline.layout import OutputLayout, write_text_atomic
+from weft.pipeline.stage import Stage
 
-REJECTS_WORK_DIR = "_work/rejects"
 REJECTS_PER_REASON = 20
 
 
-class StageRules:
-    """The rules of one stage of a job, run chunk by chunk."""
+def rule_chain(specs: Iterable[dict[str, Any]], stage: str) -> FilterPipeline | None:
+    """The rules of one stage of a job, in order; None when the stage has none."""
+    specs = list(specs)
+    rules = build(specs).stage(stage) if specs else None
+    return rules if rules is not None and rules.filters else None
 
-    def __init__(self, specs: Iterable[dict[str, Any]], stage: str) -> None:
-        self.pipeline: FilterPipeline | None = None
-        rules = build(list(specs)).stage(stage) if specs else None
-        if rules is not None and rules.filters:
-            self.pipeline = rules
+
+class RulesStage(Stage):
+    """Run the job's text or image rules over each kept document of a chunk."""
+
+    name = "rules"
+
+    def __init__(self, specs: Iterable[dict[str, Any]], stage: str, layout: OutputLayout) -> None:
+        self.specs = tuple(specs)
+        self.stage = stage
+        self.layout = layout
+        self.chain = rule_chain(self.specs, stage)
+        self.name = f"{stage}_rules"
 
     def __bool__(self) -> bool:
-        return self.pipeline is not None
+        return self.chain is not None
 
-    def run_chunk(self, docs: list[Document]) -> tuple[list[DocResult], dict[str, Any], RejectsSampler]:
-        """Results in the order of `docs`, this chunk's stats (JSON-ready) and its rejects sample."""
-        assert self.pipeline is not None
+    def describe(self) -> str:
+        keys = ", ".join(f.key for f in self.chain.filters) if self.chain else "none"
+        return f"run the job's {self.stage} rules in order ({keys})"
+
+    def process(self, chunk: Chunk) -> Chunk:
+        if self.chain is None:
+            return chunk
         sampler = RejectsSampler(per_reason=REJECTS_PER_REASON)
-        self.pipeline.on_drop = sampler
-        self.pipeline.stats = FilterStats({f.key: RuleStats() for f in self.pipeline.filters})
-        results = [self.pipeline.run(doc) for doc in docs]
-        return results, self.pipeline.stats.to_dict(), sampler
+        self.chain.on_drop = sampler
+        self.chain.stats = FilterStats({f.key: RuleStats() for f in self.chain.filters})
+        for record in chunk.kept:
+            result = self.chain.run(record.doc)
+            record.scores = merge_scores(record.scores, scores_of(result))
+            if result.kept:
+                result.doc.filter_scores = record.scores
+                record.doc = result.doc
+            else:
+                record.drop(DROPPED, f"{result.dropped_by}:{result.verdict.reason}", result.verdict.detail or None)
+        chunk.filter_stats = chunk.filter_stats + self.chain.stats
+        text = sampler.dumps()
+        if text:
+            write_text_atomic(self.layout.rejects_work(f"{self.stage}-{chunk.stem}"), text)
+        return chunk
 
 
 def scores_of(result: DocResult) -> dict[str, Any]:
@@ -62,42 +87,13 @@ def merge_scores(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, An
     }
 
 
-def write_rejects(output_dir: Path, name: str, sampler: RejectsSampler) -> None:
-    samples = sampler.samples()
-    if not samples:
-        return
-    path = output_dir / REJECTS_WORK_DIR / f"{name}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for records in samples.values():
-            for record in records:
-                out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-
-
-def merge_rejects(output_dir: Path, target: Path, per_reason: int = REJECTS_PER_REASON) -> int:
-    """Merge the per-chunk samples into `<target>/<rule>/<reason>.jsonl` (the same bottom-k by
-    hash of the document id that one sampler over the whole job would have kept)."""
-    work = output_dir / REJECTS_WORK_DIR
-    if not work.is_dir():
-        return 0
-    best: dict[tuple[str, str], list[tuple[float, str, str]]] = {}
-    for path in sorted(work.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            key = (record["dropped_by"], record["reason"])
-            heap = best.setdefault(key, [])
-            item = (-hash_uniform(0, record["doc_id"]), record["doc_id"], line)
-            if any(existing[1] == item[1] for existing in heap):
-                continue
-            if len(heap) < per_reason:
-                heapq.heappush(heap, item)
-            elif item[0] > heap[0][0]:
-                heapq.heapreplace(heap, item)
-    written = 0
-    for (rule, reason), heap in sorted(best.items()):
-        out = target / rule / f"{reason}.jsonl"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        lines = [item[2] for item in sorted(heap, key=lambda it: (-it[0], it[1]))]
-        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        written += len(lines)
-    return written
+def merge_rejects(layout: OutputLayout) -> None:
+    """Merge the chunks' samples into `<rejects>/<rule>/<reason>.jsonl`: the sample one sampler
+    over the whole job would have kept."""
+    sampler = RejectsSampler(per_reason=REJECTS_PER_REASON)
+    work = layout.rejects_work_dir
+    if work.is_dir():
+        for path in sorted(work.glob("*.jsonl")):
+            sampler.loads(path.read_text(encoding="utf-8"))
+    for (rule, reason), text in sampler.files().items():
+        write_text_atomic(layout.rejects_sample(rule, reason), text)

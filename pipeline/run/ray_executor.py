@@ -1,37 +1,44 @@
-"""The one module that knows about Ray: it starts or joins a cluster and wires the stages into
-Ray Data operations.
+"""The Ray Data executor: the job's plan on an embedded local Ray or on a cluster.
 
-    inputs ─from_items(one block per file)─▶ ReadStage (map_batches, 1 file per call, yields page chunks)
-           ─▶ ExtractStage (map_batches over whole blocks) ─▶ WriteStage (shards + ledger, one result row per run)
-           ─▶ driver streams the small result rows into the manifest
+The one module that knows about Ray. Each phase of the plan (`pipeline/run/plan.py`) becomes one
+Ray Data execution:
 
-By default weft starts an embedded local Ray (all CPUs, a bounded object store, no dashboard,
-usage stats off) and stops it afterwards. With `--ray-address` / `RAY_ADDRESS` the same job runs
-on an existing cluster; weft then ships its own packages to the workers with a runtime_env
-(`py_modules`), so the workers need only weft's dependencies installed, and the output directory
-must be on a filesystem every node can write.
+- `MapInputs`: `from_items(inputs)` (one block per file) -> `map_batches(read)`, which yields a
+  block per chunk of pages -> `map_batches(chain)`, so the chunks of one file run in parallel;
+- `Exchange`: `read_parquet` of each source -> `map_batches(rows)` -> `union` ->
+  `groupby("part").map_groups(reduce)` -> `groupby(group_key).map_groups(chain)`, with as many
+  partitions as the data needs (never Ray's fixed default of 200), shuffled by sorting with
+  tasks (a hash shuffle's aggregator actors cost a process each and wait forever for a CPU on a
+  one-CPU Ray).
+
+Stages are built on the driver, shipped with the tasks, and set up once per worker process.
+Nothing a task returns is collected on the driver: units write their own files and markers.
+
+By default weft starts an embedded local Ray (the CPUs asked for, a bounded object store, no
+dashboard, usage stats off) and stops it afterwards. With `--ray-address` / `RAY_ADDRESS` the same
+job runs on an existing cluster; weft then ships its own packages to the workers with a
+runtime_env (`py_modules`), so the workers need only weft's dependencies installed, and the
+output directory must be on a filesystem every node can write.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
+import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from weft.jobs.spec import JobConfig, RayConfig
+import pyarrow as pa
+
 from weft.jobs.errors import UserError
-from weft.pipeline.read.inputs import resolve_inputs
-from weft.pipeline.write.manifest import WriteTotals, build_manifest, write_manifest
-from weft.pipeline.run.layout import claim_output_dir
-from weft.pipeline.rules.stage import merge_rejects
-from weft.pipeline.run.stages import ARCHIVE_IMAGES_DIR, ExtractStage, ReadStage, WriteStage
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+from weft.jobs.spec import RayConfig
+from weft.pipeline.layout import OutputLayout
+from weft.pipeline.read.stage import PAGE_SCHEMA
+from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Shared, Source, run_chain
+from weft.pipeline.stage import Stage
 
 
 def _weft_package(tmp: Path) -> str:
@@ -105,22 +112,18 @@ def _configure_data_context(cfg: RayConfig) -> None:
     logging.getLogger("ray.data").setLevel(logging.INFO if cfg.progress else logging.ERROR)
 
 
-def _pages(cfg: JobConfig, inputs: list[str], output_dir: str) -> Any:
-    """Inputs to document rows (one row per page, with its fate): read, then extract."""
+def _configure_data_context(cfg: RayConfig) -> None:
     import ray.data
+    from ray.data.context import ShuffleStrategy
 
-    ds = ray.data.from_items([{"uri": uri} for uri in inputs], override_num_blocks=max(1, len(inputs)))
-    ds = ds.map_batches(ReadStage(cfg, output_dir), batch_size=1, batch_format="pyarrow")
-    return ds.map_batches(ExtractStage(cfg, output_dir), batch_size=None, batch_format="pyarrow")
-
-
-def build_dataset(cfg: JobConfig, inputs: list[str], output_dir: str) -> Any:
-    """The job without the image stage, as a lazy Ray Dataset of writer results."""
-    return _pages(cfg, inputs, output_dir).map_batches(WriteStage(cfg, output_dir), batch_size=None, batch_format="pyarrow")
-
-
-def _has_parquet(path: Path) -> bool:
-    return path.is_dir() and any(path.glob("*.parquet"))
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = cfg.progress
+    ctx.print_on_execution_start = cfg.progress
+    ctx.enable_auto_log_stats = False
+    ctx.shuffle_strategy = ShuffleStrategy.SORT_SHUFFLE_PULL_BASED
+    # Ray Data logs every execution at INFO and nags when progress bars are off; a job's own
+    # summary says what happened.
+    logging.getLogger("ray.data").setLevel(logging.INFO if cfg.progress else logging.ERROR)
 
 
 class _BudgetActor:
@@ -152,74 +155,139 @@ class _RayBudget:
         self.actor.charge.remote(n)
 
 
-def run_image_job(cfg: JobConfig, inputs: list[str], out: Path, writes: WriteTotals) -> None:
-    """The job with the image stage: stage chunks, resolve unique URLs, finalize chunks.
-
-    Two barriers, both persisted under `_work/`: every chunk is staged before URLs are resolved
-    (an image record in one input can serve a page in another), and every URL is resolved
-    before chunks are finalized. Joins and groupbys run in Ray Data; the driver only streams the
-    small per-chunk result rows.
-    """
-    import ray
-    import ray.data
-    from ray.data.expressions import col
-
-    from weft.pipeline.images.resolve import DOWNLOAD_RESULTS_DIR, IMAGES_DIR, SLOTS_DIR, ImageSettings, ResolveImages, latest_attempt
-    from weft.pipeline.run.stages import FinalizeAndWrite, StageStage
-
-    output_dir = str(out)
-    for _ in _pages(cfg, inputs, output_dir).map_batches(StageStage(cfg, output_dir), batch_size=None, batch_format="pyarrow").iter_rows():
-        pass
-    if not _has_parquet(out / SLOTS_DIR):
-        return
-    partitions = max(2, int(ray.cluster_resources().get("CPU", 2)))
-    slots = ray.data.read_parquet(str(out / SLOTS_DIR))
-    urls = slots.filter(expr=col("url").is_not_null()).groupby("url").count().select_columns(["url"])
-    if _has_parquet(out / ARCHIVE_IMAGES_DIR):
-        archive = ray.data.read_parquet(str(out / ARCHIVE_IMAGES_DIR), columns=["url", "payload", "content_type"])
-        urls = urls.join(archive.rename_columns({"content_type": "archive_content_type"}), "left_outer", partitions, on=("url",))
-    if _has_parquet(out / DOWNLOAD_RESULTS_DIR):
-        prior = ray.data.read_parquet(str(out / DOWNLOAD_RESULTS_DIR)).groupby("url").map_groups(latest_attempt, batch_format="pyarrow")
-        prior = prior.rename_columns({c: f"prior_{c}" for c in prior.schema().names if c != "url"})
-        urls = urls.join(prior, "left_outer", partitions, on=("url",))
-    budget = None
-    if cfg.images.max_job_bytes:
-        budget = _RayBudget(ray.remote(_BudgetActor).options(num_cpus=0).remote(cfg.images.max_job_bytes))
-    settings = ImageSettings.from_config(cfg.images)
-    resolved = urls.map_batches(ResolveImages(settings, output_dir, budget), batch_size=cfg.images.urls_per_shard, batch_format="pyarrow")
-    resolved.write_parquet(str(out / IMAGES_DIR))
-    slots = ray.data.read_parquet(str(out / SLOTS_DIR))
-    if _has_parquet(out / IMAGES_DIR):
-        slots = slots.join(ray.data.read_parquet(str(out / IMAGES_DIR)), "left_outer", partitions, on=("url",))
-    finalize = FinalizeAndWrite(cfg, output_dir)
-
-    def finalize_chunk(group: Any) -> Any:  # map_groups wants a named function
-        return finalize(group)
-
-    finalized = slots.groupby("stem").map_groups(finalize_chunk, batch_format="pyarrow")
-    for row in finalized.iter_rows():
-        writes.add(row)
+_SET_UP: dict[tuple[str, int], Any] = {}
+"""Stages set up in this worker process, by (plan run, position): `setup()` runs once per process."""
 
 
-def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -> dict[str, Any]:
-    """Run a whole job and return its manifest (also written to `OUTPUT/_manifest.json`)."""
-    inputs = resolve_inputs(
-        cfg.input.paths, paths_base=cfg.input.paths_base, offset=cfg.input.offset, limit=cfg.input.limit
-    )
-    out = claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite, resume=cfg.output.resume)
-    started = _now()
-    log(f"weft: {len(inputs)} input file(s) -> {out}")
-    writes = WriteTotals()
-    with ray_session(cfg.ray) as ray_info:
-        _configure_data_context(cfg.ray)
-        log(f"weft: Ray {ray_info['mode']} with {ray_info['cpus']:g} CPU(s)")
-        if cfg.images.resolve:
-            run_image_job(cfg, inputs, Path(out), writes)
-        else:
-            for row in build_dataset(cfg, inputs, str(out)).iter_rows():
-                writes.add(row)
-    rejects = Path(cfg.output.rejects).expanduser().resolve() if cfg.output.rejects else Path(out) / "_rejects"
-    merge_rejects(Path(out), rejects)
-    manifest = build_manifest(cfg, inputs, Path(out), writes, started=started, finished=_now(), ray_info=ray_info)
-    write_manifest(Path(out), manifest)
-    return manifest
+class _Task:
+    """A picklable callable that runs stages in a Ray worker, setting them up once per process."""
+
+    def __init__(self, run_id: str, slot: int, stages: list[Stage]) -> None:
+        self.key = (run_id, slot)
+        self.stages = stages
+        self.__name__ = "+".join(s.name for s in stages)  # Ray Data names operators after it
+
+    def _stages(self) -> list[Stage]:
+        ready = _SET_UP.get(self.key)
+        if ready is None:
+            for stage in self.stages:
+                stage.setup()
+            ready = _SET_UP[self.key] = self.stages
+        return ready
+
+
+class _Read(_Task):
+    def __call__(self, batch: pa.Table) -> Iterator[pa.Table]:
+        (read,) = self._stages()
+        yield from read.process(batch)
+
+
+class _ChunkChain(_Task):
+    """The chain on every chunk of a block; Ray may hand over several chunks in one block, never
+    part of one (checked, since shard names depend on it)."""
+
+    def __call__(self, pages: pa.Table) -> pa.Table:
+        stages = self._stages()
+        done = [str(run_chain(stages, chunk)) for chunk in split_chunks(pages)]
+        return pa.table({"unit": pa.array(done, pa.string())})
+
+
+class _SourceRows(_Task):
+    """Persisted files of an exchange's sources (one `{source, path}` item per call) to its rows.
+    weft reads the files itself rather than through `ray.data.read_parquet`: the same code as the
+    in-process executor, and no datasource machinery for a handful of small files."""
+
+    def __init__(self, run_id: str, slot: int, stages: list[Stage], sources: tuple[Source, ...]) -> None:
+        super().__init__(run_id, slot, stages)
+        self.sources = sources
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        stages = self._stages()
+        tables = [stages[i].process(self.sources[i].load(Path(path)))
+                  for i, path in zip(batch.column("source").to_pylist(), batch.column("path").to_pylist())]
+        return pa.concat_tables(tables)
+
+
+class _Group(_Task):
+    """One group of a `map_groups`: through the stages; a result that is no table becomes its unit name."""
+
+    def __call__(self, group: pa.Table) -> pa.Table:
+        out = run_chain(self._stages(), group)
+        return out if isinstance(out, pa.Table) else pa.table({"unit": pa.array([str(out)], pa.string())})
+
+
+def split_chunks(pages: pa.Table) -> list[pa.Table]:
+    """A block of page rows cut into its chunks (runs of one input's chunk)."""
+    tags, chunks, sizes = (pages.column(c).to_pylist() for c in ("input_tag", "chunk", "chunk_pages"))
+    out, start = [], 0
+    for end in range(1, len(tags) + 1):
+        if end == len(tags) or (tags[end], chunks[end]) != (tags[start], chunks[start]):
+            if end - start != sizes[start]:
+                raise RuntimeError(f"chunk {chunks[start]} of {tags[start]} reached a task in pieces "
+                                   f"({end - start} of {sizes[start]} pages)")
+            out.append(pages.slice(start, end - start))
+            start = end
+    return out
+
+
+class RayExecutor:
+    name = "ray"
+
+    def __init__(self, cfg: RayConfig) -> None:
+        self.cfg = cfg
+
+    def run(self, plan: Plan, inputs: list[str], layout: OutputLayout, log: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+        import ray
+
+        with ray_session(self.cfg) as info:
+            _configure_data_context(self.cfg)
+            log(f"weft: Ray {info['mode']} with {info['cpus']:g} CPU(s)")
+            self.cpus = max(1, int(info["cpus"]))
+            self.run_id = uuid.uuid4().hex
+            budget = None
+            limit = plan.budget_bytes
+            if limit:
+                budget = _RayBudget(ray.remote(_BudgetActor).options(num_cpus=0).remote(limit))
+            shared = Shared(budget=budget)
+            for n, phase in enumerate(plan.phases):
+                started = time.perf_counter()
+                if isinstance(phase, MapInputs):
+                    self.map_inputs(n, phase, inputs, shared)
+                else:
+                    self.exchange(n, phase, layout, shared)
+                log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")
+        return {"name": "ray", **info}
+
+    def _cpus(self, stages: list[Stage]) -> float:
+        return max(s.resources.cpus for s in stages)
+
+    def map_inputs(self, n: int, phase: MapInputs, inputs: list[str], shared: Shared) -> None:
+        import ray.data
+
+        read = [phase.read(shared)]
+        chain = [make(shared) for make in phase.chain]
+        ds = ray.data.from_items([{"uri": uri} for uri in inputs], override_num_blocks=max(1, len(inputs)))
+        ds = ds.map_batches(_Read(self.run_id, 2 * n, read), batch_size=1, batch_format="pyarrow", num_cpus=self._cpus(read))
+        ds = ds.map_batches(_ChunkChain(self.run_id, 2 * n + 1, chain), batch_size=None, batch_format="pyarrow",
+                            num_cpus=self._cpus(chain))
+        for _ in ds.iter_batches(batch_size=None):
+            pass
+
+    def exchange(self, n: int, phase: Exchange, layout: OutputLayout, shared: Shared) -> None:
+        import ray.data
+
+        parts = phase.partitions(layout)
+        files = [{"source": i, "path": str(path)} for i, source in enumerate(phase.sources) for path in source.files(layout)]
+        if not files:
+            return
+        reduce = [phase.reduce(shared)]
+        chain = [make(shared) for make in phase.chain]
+        rows = _SourceRows(self.run_id, 3 * n, [source.rows(parts) for source in phase.sources], phase.sources)
+        ds = ray.data.from_items(files, override_num_blocks=min(len(files), 4 * self.cpus))
+        ds = ds.map_batches(rows, batch_size=1, batch_format="pyarrow")
+        ds = ds.groupby("part", num_partitions=min(parts, 4 * self.cpus)).map_groups(
+            _Group(self.run_id, 3 * n + 1, reduce), batch_format="pyarrow", num_cpus=self._cpus(reduce))
+        ds = ds.groupby(phase.group_key, num_partitions=4 * self.cpus).map_groups(
+            _Group(self.run_id, 3 * n + 2, chain), batch_format="pyarrow", num_cpus=self._cpus(chain))
+        for _ in ds.iter_batches(batch_size=None):
+            pass

@@ -4,50 +4,35 @@ The manifest is the job's proof of accounting. For every input file the reader c
 type and gives each exactly one outcome; every page then ends as one ledger row (kept, dropped or
 failed). `balanced` is true only when those counts add up, so a silent loss shows up as a red
 flag in the manifest instead of a smaller dataset nobody questions.
+
+Everything in it is the sum of the completion markers the job's units wrote
+(`pipeline/markers.py`), read one at a time, so it is the same whichever executor ran the job.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from weft.filters.base import FilterStats
+from weft.filters.stats import FilterStats
 from weft.jobs.spec import JobConfig
 from weft.pipeline import __version__
+from weft.pipeline.images.resolve import IMAGES_STEP
+from weft.pipeline.layout import OutputLayout, write_json_atomic
+from weft.pipeline.markers import read_markers
 from weft.pipeline.read.inputs import input_tag
-from weft.pipeline.run.stages import READ_STATS_DIR, write_json_atomic
+from weft.pipeline.read.stage import READ_STEP
 from weft.pipeline.read.warc import ReadStats
 from weft.schemas.document import SCHEMA_VERSION
 
 
-@dataclass
-class WriteTotals:
-    """The writer's per-group results summed as they stream past the driver."""
-
-    pages: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-    shards: list[dict[str, Any]] = field(default_factory=list)
-    image_statuses: Counter[str] = field(default_factory=Counter)
-    filter_stats: FilterStats = field(default_factory=FilterStats)
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.pages += row["pages"]
-        self.outcomes.update(json.loads(row["outcomes"]))
-        self.shards.extend(json.loads(row["shards"]))
-        self.image_statuses.update(json.loads(row.get("image_statuses") or "{}"))
-        if row.get("filter_stats"):
-            self.filter_stats = self.filter_stats + FilterStats.from_dict(json.loads(row["filter_stats"]))
-
-
-def read_totals(output_dir: Path, inputs: Iterable[str]) -> tuple[ReadStats, list[dict[str, Any]]]:
-    """Sum the reader's per-file stats; an input with no stats file never finished reading."""
+def read_totals(layout: OutputLayout, inputs: list[str]) -> tuple[ReadStats, list[dict[str, Any]]]:
+    """Sum the reader's per-file stats; an input with no marker never finished reading."""
     total = ReadStats()
     per_file = []
     for uri in inputs:
-        path = output_dir / READ_STATS_DIR / f"{input_tag(uri)}.json"
+        path = layout.done(READ_STEP, input_tag(uri))
         if not path.is_file():
             per_file.append({"uri": uri, "finished": False})
             continue
@@ -59,27 +44,43 @@ def read_totals(output_dir: Path, inputs: Iterable[str]) -> tuple[ReadStats, lis
 
 def build_manifest(
     cfg: JobConfig,
+    layout: OutputLayout,
     inputs: list[str],
-    output_dir: Path,
-    writes: WriteTotals,
     *,
+    final_step: str,
+    marker_steps: tuple[str, ...],
     started: str,
     finished: str,
-    ray_info: dict[str, Any],
+    executor: dict[str, Any],
 ) -> dict[str, Any]:
-    read, per_file = read_totals(output_dir, inputs)
+    read, per_file = read_totals(layout, inputs)
     read_dict = read.to_dict()
     records = sum(read.records_by_type.values())
     record_outcomes = sum(read.outcomes.values())
     pages_read = read.outcomes.get("page", 0)
+    pages_written = 0
+    outcomes: Counter[str] = Counter()
+    image_statuses: Counter[str] = Counter()
+    shards: list[dict[str, Any]] = []
+    for marker in read_markers(layout, final_step):
+        pages_written += marker["pages"]
+        outcomes.update(marker["outcomes"])
+        image_statuses.update(marker.get("image_statuses") or {})
+        shards.extend(marker.get("shards") or [])
+    stats = FilterStats()
+    for step in marker_steps:
+        for marker in read_markers(layout, step):
+            stats = stats + FilterStats.from_dict(marker["filter_stats"])
+    unique_images: Counter[str] = Counter()
+    for marker in read_markers(layout, IMAGES_STEP):
+        unique_images.update(marker["unique_images"])
     documents = {
-        "written": writes.outcomes.get("kept", 0),
-        "dropped": {k.split(":", 1)[1]: v for k, v in sorted(writes.outcomes.items()) if k.startswith("dropped:")},
-        "failed": {k.split(":", 1)[1]: v for k, v in sorted(writes.outcomes.items()) if k.startswith("failed:")},
+        "written": outcomes.get("kept", 0),
+        "dropped": {k.split(":", 1)[1]: v for k, v in sorted(outcomes.items()) if k.startswith("dropped:")},
+        "failed": {k.split(":", 1)[1]: v for k, v in sorted(outcomes.items()) if k.startswith("failed:")},
     }
     unfinished = [f["uri"] for f in per_file if not f["finished"]]
-    balanced = records == record_outcomes and pages_read == writes.pages and not unfinished
-    shards = sorted(writes.shards, key=lambda s: s["path"])
+    balanced = records == record_outcomes and pages_read == pages_written and not unfinished
     return {
         "weft_version": __version__,
         "schema_version": SCHEMA_VERSION,
@@ -88,7 +89,7 @@ def build_manifest(
         "finished": finished,
         "config": cfg.to_dict(),
         "inputs": per_file,
-        "ray": ray_info,
+        "executor": executor,
         "counts": {
             "files": len(inputs),
             "records": records,
@@ -98,32 +99,16 @@ def build_manifest(
             "documents": documents,
             "bytes_read": read_dict.get("bytes_read", 0),
             "read_notes": dict(sorted(read.notes.items())),
-            "image_slots": dict(sorted(writes.image_statuses.items())),
-            "unique_images": image_totals(output_dir),
+            "image_slots": dict(sorted(image_statuses.items())),
+            "unique_images": dict(sorted(unique_images.items())),
             "balanced": balanced,
         },
-        "filters": {"rules": [dict(f) for f in cfg.filters], "stats": writes.filter_stats.to_dict()},
+        "filters": {"rules": [dict(f) for f in cfg.filters], "stats": stats.to_dict()},
         "file_errors": read.file_errors,
         "unfinished_inputs": unfinished,
-        "shards": shards,
+        "shards": sorted(shards, key=lambda s: s["path"]),
     }
 
 
-def image_totals(output_dir: Path) -> dict[str, Any]:
-    """Unique image URLs by source and status, counted from the image table in batches."""
-    import pyarrow.dataset as ds
-
-    path = output_dir / "_work" / "images"
-    if not path.is_dir() or not any(path.glob("*.parquet")):
-        return {}
-    counts: Counter[str] = Counter()
-    for batch in ds.dataset(path, format="parquet").to_batches(columns=["fetch"]):
-        for fetch in batch.column("fetch").to_pylist():
-            counts[f"{fetch['source']}:{fetch['status']}"] += 1
-    return dict(sorted(counts.items()))
-
-
-def write_manifest(output_dir: Path, manifest: dict[str, Any]) -> Path:
-    path = output_dir / "_manifest.json"
-    write_json_atomic(path, manifest)
-    return path
+def write_manifest(layout: OutputLayout, manifest: dict[str, Any]) -> None:
+    write_json_atomic(layout.manifest, manifest, durable=True)

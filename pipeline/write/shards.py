@@ -5,10 +5,11 @@ Three promises, because trainers and reruns depend on them:
 * Bounded: a shard closes before the next document would take it past `ShardLimits.max_docs`
   documents or `ShardLimits.max_bytes` bytes on disk (a single document larger than
   `max_bytes` gets a shard of its own, since a document is never split).
-* Atomic: a shard is written as `.<name>.tmp` in the output directory and renamed to its final
-  name only when complete and synced, so a crash never leaves a half shard under a shard name.
+* Atomic: a shard is written under a temporary name in the output directory and renamed to its
+  final name only when complete and synced (`pipeline/layout.py`), so a crash never leaves a
+  half shard under a shard name.
   A final name that already exists is refused; whether to overwrite is the caller's decision,
-  taken before writing (see `pipeline/run/layout.py`).
+  taken before writing (see `pipeline/layout.py`).
 * Reproducible: names come from the caller's stem (`<stem>-<part:05d>.parquet|.tar`) and the
   bytes from the documents alone, so the same documents give byte-identical shards.
 
@@ -19,7 +20,6 @@ always hold the same documents in the same order.
 from __future__ import annotations
 
 import io
-import os
 import re
 import tarfile
 from abc import ABC, abstractmethod
@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from weft.jobs.errors import RecordError
+from weft.pipeline.layout import commit, temp_path
 from weft.schemas.arrow import DOCUMENT_SCHEMA, document_to_row
 from weft.schemas.document import Document
 from weft.schemas.webdataset import encode_sample, sample_key
@@ -140,7 +141,7 @@ class ShardWriter(ABC):
 
     @property
     def _tmp_path(self) -> Path:
-        return self.out_dir / f".{self.shard_name(self._part)}.tmp"
+        return temp_path(self._final_path)
 
     def fits(self, enc: EncodedDocument) -> bool:
         """Whether `enc` can go into the open shard without crossing a limit (always true for an
@@ -180,12 +181,10 @@ class ShardWriter(ABC):
         self._finish()
         self._open = False
         tmp, final = self._tmp_path, self._final_path
-        _fsync_file(tmp)
         if final.exists():
             tmp.unlink()
             raise FileExistsError(f"{final} appeared while it was being written; refusing to overwrite it")
-        os.replace(tmp, final)
-        _fsync_dir(self.out_dir)
+        commit(tmp, final, durable=True)
         self._finished.append(
             ShardInfo(
                 path=final.name,
@@ -527,24 +526,3 @@ def _leaf_columns(schema: pa.Schema) -> list[str]:
 
 
 _LEAF_COLUMNS = _leaf_columns(DOCUMENT_SCHEMA)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename durable. Not every platform can open a directory (Windows cannot); there
-    the rename is as durable as the platform makes it."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from weft.demo.run import run_demo
+from weft.pipeline.cli.demo import run_demo
 from weft.jobs.errors import UserError
 from weft.schemas.reader import iter_documents
 

@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from weft.filters.base import (
-    KEEP, DocumentFilter, FilterParams, FilterPipeline, FilterStats, RejectsSampler, RuleStats, Scores, Stage,
-    Verdict, check_order, drop, hash_uniform, param, remove_slots,
-)
+from weft.filters.chain import FilterPipeline, check_order
+from weft.filters.hashing import hash_uniform
+from weft.filters.params import FilterParams, param
+from weft.filters.rejects import RejectsSampler
+from weft.filters.rule import DocumentFilter
+from weft.filters.slots import remove_slots
+from weft.filters.stats import FilterStats, RuleStats
+from weft.filters.verdict import KEEP, Scores, Stage, Verdict, drop
 from weft.filters.images import MaxImages, MaxImagesParams, MinImageSize, Monochrome, NoImages, NoImagesParams, SingleImageSubsample
 from weft.filters.language import EnglishFastText
 from weft.filters.spam import SpamHeuristics
@@ -208,10 +212,18 @@ def test_rejects_sampler_is_bounded_deterministic_and_adds_like_one_worker(tmp_p
     assert merged.samples() == whole.samples()
     whole(pipe.run(docs[0]))  # a rerun offers a document again: no duplicate
     assert len(whole.samples()[("length_test_v1", "short")]) == 5
-    written = whole.write(tmp_path)
-    assert written == [tmp_path / "length_test_v1" / "short.jsonl"]
-    lines = [json.loads(line) for line in written[0].read_text().splitlines()]
+    files = whole.files()
+    assert list(files) == [("length_test_v1", "short")]
+    lines = [json.loads(line) for line in files[("length_test_v1", "short")].splitlines()]
     assert lines[0]["reason"] == "short" and lines[0]["scores"] == {"length_test_v1": {"chars": 5}}
+    # A job persists each chunk's part and merges them: the same sample as one sampler over all.
+    parts = [RejectsSampler(per_reason=5, seed=3), RejectsSampler(per_reason=5, seed=3)]
+    for i, doc in enumerate(docs):
+        FilterPipeline([_Length()], on_drop=parts[i % 2]).run(doc)
+    reloaded = RejectsSampler(per_reason=5, seed=3)
+    for part in parts:
+        reloaded.loads(part.dumps())
+    assert reloaded.files() == whole.files()
 
 
 def test_rule_stats_from_dict_reads_what_to_dict_wrote() -> None:

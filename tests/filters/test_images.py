@@ -9,7 +9,8 @@ from typing import Callable
 import pytest
 from PIL import Image
 
-from weft.filters.base import FilterPipeline, hash_uniform
+from weft.filters.chain import FilterPipeline
+from weft.filters.hashing import hash_uniform
 from weft.filters.images import (
     MaxImages, MaxImagesParams, MinImageSize, MinSizeParams, Monochrome, MonochromeParams, NoImages, NoImagesParams,
     SingleImageSubsample, SubsampleParams,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from weft.filters.base import FilterPipeline
+from weft.filters.chain import FilterPipeline
 from weft.pipeline.rules.calibrate import RealPage
 from weft.filters.language import EnglishFastText, EnglishParams, classification_text, load_model
 from weft.jobs.errors import UserError

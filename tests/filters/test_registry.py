@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from weft.filters.base import Filter, FilterParams, Stage
+from weft.filters.params import FilterParams
+from weft.filters.rule import Filter
+from weft.filters.verdict import Stage
 from weft.filters.registry import FILTERS, build, build_filter, spec_of
 from weft.jobs.spec import JOBS_DIR
 from weft.jobs.errors import UserError

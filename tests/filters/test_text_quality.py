@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from weft.filters.base import Filter, FilterPipeline
+from weft.filters.chain import FilterPipeline
+from weft.filters.rule import Filter
 from weft.pipeline.rules.calibrate import RealPage
 from weft.filters.language import EnglishFastText
 from weft.filters.text_quality import (

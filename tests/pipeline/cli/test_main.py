@@ -42,7 +42,9 @@ def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["run", "--output", "x"], "no input given"),
         (["run", "--input", "/no/such/file.warc.gz", "--output", "x"], "/no/such/file.warc.gz"),
         (["run", "no-such-spec.toml"], "job spec not found: no-such-spec.toml"),
-        (["run", "demo", "--set", "read.pages_per_chunk=0", "--input", "x.warc"], "pages_per_chunk must be positive"),
+        (["run", "demo", "--set", "read.pages_per_chunk=0", "--input", "x.warc"], "demo.toml: read.pages_per_chunk: 0 is below the minimum 1"),
+        (["run", "--set", "nosuch.key=1", "--input", "x.warc"], "weft: error: job: unknown key 'nosuch' (known: name, input,"),
+        (["run", "--executor", "spark"], "invalid choice: 'spark'"),
         (["inspect", "/no/such/shard.parquet"], "/no/such/shard.parquet: no such file"),
     ],
 )

@@ -23,7 +23,7 @@ from warcio.warcwriter import WARCWriter
 
 from weft.pipeline.images import status as st
 from weft.demo.httpserve import LoopbackServer
-from weft.pipeline.run.stages import IMAGE_LEDGER_DIR
+from weft.pipeline.layout import OutputLayout
 from weft.schemas.reader import iter_documents
 from tests.helpers import job, run_inline
 
@@ -149,7 +149,7 @@ def test_every_slot_gets_a_status_and_the_decoded_size(shared_data: Path, tmp_pa
     assert manifest["counts"]["image_slots"][st.BLOCKED] == 3
     assert sum(manifest["counts"]["image_slots"].values()) == len(urls)
     # The fetch ledger has one row per slot, with the same statuses.
-    ledger = pq.read_table(tmp_path / "out" / IMAGE_LEDGER_DIR).to_pylist()
+    ledger = pq.read_table(OutputLayout(tmp_path / "out").image_ledger_dir).to_pylist()
     assert {r["url"]: r["status"] for r in ledger} == {u: got[u]["status"] for u in urls.values()}
 
 
@@ -275,7 +275,7 @@ def test_kosmos1_recipe_with_rejects_on_served_images(shared_data: Path, tmp_pat
     # The tiny image is dropped by size, leaving one image: half the single-image documents go.
     assert rules["min_image_size_v1"]["slots_dropped"] == {"too_small": 3}
     kept = rules["single_image_subsample_v1"]["docs_kept"]
-    from weft.filters.base import hash_uniform
+    from weft.filters.hashing import hash_uniform
     from weft.schemas.document import make_doc_id
 
     survivors = [u for u in english if hash_uniform(0, make_doc_id(u, f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, u)}>")) < 0.5]

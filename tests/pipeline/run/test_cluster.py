@@ -78,7 +78,7 @@ def test_job_on_a_two_node_cluster_matches_the_in_process_run(cluster, cluster_e
     done = subprocess.run(argv, env=cluster_env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     manifest = json.loads((out / "_manifest.json").read_text())
-    assert manifest["ray"]["mode"] == "cluster" and manifest["ray"]["nodes"] == 2
+    assert manifest["executor"]["mode"] == "cluster" and manifest["executor"]["nodes"] == 2
     assert manifest["counts"]["balanced"]
     assert manifest["counts"]["unique_images"]["archive:ok"] == 20  # the image stage ran on the cluster
     run_inline(job(tmp_path / "inline", *inputs, read={"pages_per_chunk": 6}, images={"resolve": True, "download": False}))

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 import webdataset as wds
 
-from weft.pipeline.run.ray_executor import run_job
+from weft.pipeline.run.job import run_job
 from weft.schemas.arrow import DOCUMENT_SCHEMA, table_to_documents
 from weft.schemas.document import SCHEMA_VERSION
 from weft.schemas.reader import iter_documents
@@ -44,7 +44,7 @@ def test_manifest_records_inputs_config_versions_and_counts(ray_run, shared_data
     assert manifest["schema_version"] == SCHEMA_VERSION == "1.1" and manifest["weft_version"]
     assert [i["uri"] for i in manifest["inputs"]] == [str(shared_data / p) for p in INPUTS]
     assert manifest["config"]["read"]["pages_per_chunk"] == 7
-    assert manifest["ray"]["mode"] == "existing"
+    assert manifest["executor"]["mode"] == "existing"
     c = manifest["counts"]
     assert c["balanced"] and c["files"] == 4
     assert c["records_by_type"]["response"] >= 16 + 21 + 22

@@ -10,8 +10,8 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from weft.jobs.errors import UserError
-from weft.pipeline.run.layout import claim_output_dir
-from weft.pipeline.run.stages import ARCHIVE_IMAGES_DIR, LEDGER_DIR
+from weft.pipeline.layout import claim_output_dir
+from weft.pipeline.layout import OutputLayout
 from weft.schemas.document import ImageSlot
 from weft.schemas.reader import iter_documents
 from tests.helpers import SHARED_DATA, job, run_inline
@@ -42,7 +42,7 @@ def test_books_toscrape_page_has_20_covers_in_page_order_all_in_the_archive(shar
     # Each slot's image is between two text blocks (title, price...) in reading order.
     kinds = ["img" if isinstance(s, ImageSlot) else "txt" for s in doc.segments]
     assert kinds.count("img") == 20 and "img,img" not in ",".join(kinds)
-    index = pq.read_table(tmp_path / "out" / ARCHIVE_IMAGES_DIR).to_pylist()
+    index = pq.read_table(OutputLayout(tmp_path / "out").archive_images_dir).to_pylist()
     assert len(index) == 20 == manifest["counts"]["record_outcomes"]["archive_image"]
     archived = {r["url"]: r for r in index}
     assert [s.url for s in slots] == [s.url for s in slots if s.url in archived]
@@ -56,7 +56,7 @@ def test_cc_warc_gives_one_document_per_html_response_and_offsets_reread(shared_
     counts = manifest["counts"]
     assert counts["records_by_type"] == {"request": 17, "response": 16, "metadata": 16, "warcinfo": 1}
     assert counts["pages"] == 16
-    ledger = pq.read_table(tmp_path / "out" / LEDGER_DIR).to_pylist()
+    ledger = pq.read_table(OutputLayout(tmp_path / "out").ledger_dir).to_pylist()
     assert len(ledger) == 16 == counts["documents"]["written"] + sum(counts["documents"]["dropped"].values()) + sum(
         counts["documents"]["failed"].values()
     )
@@ -105,7 +105,7 @@ def test_every_real_warc_is_fully_accounted_for(shared_data: Path, tmp_path: Pat
     assert c["records"] == sum(c["records_by_type"].values()) == sum(c["record_outcomes"].values())
     docs = c["documents"]
     assert c["pages"] == docs["written"] + sum(docs["dropped"].values()) + sum(docs["failed"].values())
-    ledger_rows = pq.read_table(tmp_path / "out" / LEDGER_DIR).num_rows if c["pages"] else 0
+    ledger_rows = pq.read_table(OutputLayout(tmp_path / "out").ledger_dir).num_rows if c["pages"] else 0
     assert ledger_rows == c["pages"]
     written = _docs(tmp_path / "out") if docs["written"] else []
     assert len(written) == docs["written"]
@@ -144,9 +144,9 @@ def test_output_dir_with_another_jobs_shards_is_refused_unless_overwrite(shared_
 def test_read_stats_and_ledger_explain_every_page(shared_data: Path, tmp_path: Path) -> None:
     warc = shared_data / "warc/other/ukwa_wikipedia-mona-lisa.warc.gz"
     manifest = run_inline(job(tmp_path / "out", warc))
-    ledger = pq.read_table(tmp_path / "out" / LEDGER_DIR).to_pylist()
+    ledger = pq.read_table(OutputLayout(tmp_path / "out").ledger_dir).to_pylist()
     kept = [r for r in ledger if r["outcome"] == "kept"]
     assert all(r["shard"] and (tmp_path / "out" / r["shard"]).is_file() for r in kept)
     assert all(r["reason"] for r in ledger if r["outcome"] != "kept")
-    stats = json.loads(next((tmp_path / "out" / "_work" / "read").glob("*.json")).read_text())
+    stats = json.loads(next(OutputLayout(tmp_path / "out").done_dir("read").glob("*.json")).read_text())
     assert stats["uri"] == str(warc) and stats["pages"] == manifest["counts"]["pages"] == len(ledger)

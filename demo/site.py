@@ -1,23 +1,25 @@
-"""`weft demo`: the main job, end to end, on a sample crawl that weft writes itself.
+"""The sample site `weft demo` runs the main job on.
 
 A fresh machine with no network has no WARC to read, so the demo builds one (see
-`demo/crawl.py`), serves the images that the WARC does not hold from a loopback HTTP
-server (the image stage fetches from it), runs `jobs/demo.toml` on an embedded local Ray and
-prints what came out. The demo owns its output directory: it refuses a non-empty directory it did
-not create, and replaces its own earlier output, so `make demo` can run any number of times.
+`demo/crawl.py`) and serves the images that the WARC does not hold from a loopback HTTP server
+(the image stage fetches from it); `weft demo` (`pipeline/cli/demo.py`) runs `jobs/demo.toml`
+on it and prints what came out. The demo owns its output directory: it refuses a non-empty
+directory it did not create, and replaces its own earlier output, so `make demo` can run any
+number of times.
 """
 
 from __future__ import annotations
 
 import shutil
 import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Iterator, TextIO
 
-from weft.jobs.spec import load_job
 from weft.demo.crawl import DemoCrawl, build_demo_crawl, served_dir
-from weft.jobs.errors import UserError
 from weft.demo.httpserve import LoopbackServer
+from weft.jobs.errors import UserError
 
 MARKER = ".weft-demo"
 
@@ -52,30 +54,24 @@ def _crawl_summary(crawl: DemoCrawl, base_url: str, out: TextIO) -> None:
     )
 
 
-def run_demo(output: Path, *, num_cpus: int | None = None, out: TextIO | None = None) -> int:
-    """Build the crawl, serve its images, run the demo job, print a summary; returns the exit code."""
-    out = out or sys.stdout
-    from weft.pipeline.cli.main import print_summary
-    from weft.pipeline.run.ray_executor import run_job
-    from weft.pipeline.cli.view import render_document
-    from weft.schemas.reader import iter_documents
+@dataclass(frozen=True)
+class DemoSite:
+    """The demo's crawl, served: the WARC to read and where the job's shards go."""
 
+    crawl: DemoCrawl
+    base_url: str
+    shards: Path
+
+
+@contextmanager
+def demo_site(output: Path, *, out: TextIO | None = None) -> Iterator[DemoSite]:
+    """Claim the demo directory, build the sample crawl, and serve the images it does not hold
+    on 127.0.0.1 for as long as the block runs (the job's image stage fetches them)."""
+    out = out or sys.stdout
     root = output.expanduser().resolve()
     _claim_demo_dir(root)
-    crawl_dir, shards_dir = root / "crawl", root / "shards"
-    overrides: dict[str, Any] = {"output": {"path": str(shards_dir), "overwrite": True}}
-    if num_cpus:
-        overrides["ray"] = {"num_cpus": num_cpus}
+    crawl_dir = root / "crawl"
     with LoopbackServer(root=served_dir(crawl_dir)) as server:
         crawl = build_demo_crawl(crawl_dir, server.base_url)
         _crawl_summary(crawl, server.base_url, out)
-        overrides["input"] = {"paths": [str(crawl.warc_path)]}
-        cfg = load_job("demo", overrides)
-        manifest = run_job(cfg, log=lambda m: print(m, file=sys.stderr))
-    print_summary(manifest, str(shards_dir), out=out)
-    sample = next((d for d in iter_documents(shards_dir, format="parquet") if len(d.images) >= 2), None)
-    if sample is not None:
-        print("\nOne document, as a trainer would see it:\n", file=out)
-        print(render_document(sample, max_chars=400), file=out)
-    print(f"\nSee more with: weft inspect {shards_dir} --limit 3", file=out)
-    return 0 if manifest["counts"]["balanced"] else 1
+        yield DemoSite(crawl=crawl, base_url=server.base_url, shards=root / "shards")

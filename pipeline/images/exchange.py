@@ -1,0 +1,131 @@
+"""Where the URLs of every chunk meet the archive's image records and earlier downloads.
+
+The image stage is a barrier: every chunk's documents are staged first, because an image record
+in one input can serve a page in another, and each URL must be fetched once per job however many
+pages show it. What meets is three kinds of row, each mapped to one `EXCHANGE_SCHEMA`:
+
+- `slot`: a URL one chunk needs (one row per distinct URL per chunk), and one `chunk` row per
+  chunk so that a chunk without images still reaches its finalize step;
+- `archive`: an image record of the job's inputs (`_work/archive_images/`);
+- `prior`: an earlier download attempt of this output directory (`_work/downloads/results/`).
+
+Each row gets `part`, a hash of its URL (of its stem for `chunk` rows) modulo the number of
+partitions, so all rows of a URL meet in one call of `ResolveImages`, which also makes one
+img2dataset batch of the URLs it must download. The number of partitions comes from the data
+(distinct URLs per chunk, summed, divided by `images.urls_per_shard`), never from the cluster,
+so the partitions, and the img2dataset batches, are the same on any executor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+from typing import Any, Iterable
+
+import pyarrow as pa
+
+from weft.pipeline.chunk import KEPT
+from weft.pipeline.net.urls import canonical_url
+from weft.pipeline.stage import Stage
+
+SLOT, CHUNK, ARCHIVE, PRIOR = "slot", "chunk", "archive", "prior"
+
+EXCHANGE_SCHEMA = pa.schema(
+    [
+        pa.field("part", pa.int32()),
+        pa.field("kind", pa.string()),
+        pa.field("stem", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("content", pa.binary()),
+        pa.field("content_type", pa.string()),
+        pa.field("status", pa.string()),
+        pa.field("http_status", pa.int32()),
+        pa.field("bytes", pa.int64()),
+        pa.field("elapsed_ms", pa.float64()),
+        pa.field("error", pa.string()),
+        pa.field("attempt", pa.int32()),
+    ]
+)
+
+SLOT_COLUMNS = ["outcome", "images"]
+"""What the slot rows need from a staged chunk file (plus the file's path, which names the chunk)."""
+ARCHIVE_COLUMNS = ["url", "payload", "content_type"]
+
+
+def partition_of(key: str, parts: int) -> int:
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % parts
+
+
+def partitions_for(distinct_urls: int, urls_per_partition: int) -> int:
+    """How many partitions the exchange has: enough that one holds about `urls_per_partition`
+    URLs (one img2dataset batch each), at least one."""
+    return max(1, math.ceil(distinct_urls / urls_per_partition))
+
+
+def fetchable_urls(images: Iterable[str | None], max_per_doc: int) -> list[str]:
+    """The canonical URLs of a document's first `max_per_doc` image slots that need the archive or
+    a download (`data:` URIs are decoded in place)."""
+    urls = [u for u in images if u is not None][:max_per_doc]
+    return [canonical_url(u) for u in urls if not u.startswith("data:")]
+
+
+def _table(rows: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=EXCHANGE_SCHEMA)
+
+
+class SlotRows(Stage):
+    """Staged chunk rows to the URLs their kept documents need, plus each chunk's own row."""
+
+    name = "slot_rows"
+
+    def __init__(self, parts: int, max_per_doc: int) -> None:
+        self.parts = parts
+        self.max_per_doc = max_per_doc
+
+    def process(self, batch: pa.Table) -> pa.Table:
+        """`batch`: `SLOT_COLUMNS` of staged chunk files plus `path` (the file each row came from)."""
+        rows: list[dict[str, Any]] = []
+        seen: set[tuple[str, str | None]] = set()
+        for path, outcome, images in zip(batch.column("path").to_pylist(), batch.column("outcome").to_pylist(),
+                                         batch.column("images").to_pylist()):
+            stem = Path(path).name.removesuffix(".parquet")
+            if (stem, None) not in seen:
+                seen.add((stem, None))
+                rows.append({"part": partition_of(stem, self.parts), "kind": CHUNK, "stem": stem})
+            if outcome != KEPT:
+                continue
+            for url in fetchable_urls(images or [], self.max_per_doc):
+                if (stem, url) not in seen:
+                    seen.add((stem, url))
+                    rows.append({"part": partition_of(url, self.parts), "kind": SLOT, "stem": stem, "url": url})
+        return _table(rows)
+
+
+class ArchiveRows(Stage):
+    """The inputs' image records, by canonical URL."""
+
+    name = "archive_rows"
+
+    def __init__(self, parts: int) -> None:
+        self.parts = parts
+
+    def process(self, batch: pa.Table) -> pa.Table:
+        return _table([
+            {"part": partition_of(url, self.parts), "kind": ARCHIVE, "url": url, "content": payload, "content_type": ctype}
+            for url, payload, ctype in zip(batch.column("url").to_pylist(), batch.column("payload").to_pylist(),
+                                           batch.column("content_type").to_pylist())
+        ])
+
+
+class PriorRows(Stage):
+    """Earlier download attempts of this output directory (`--resume`)."""
+
+    name = "prior_rows"
+
+    def __init__(self, parts: int) -> None:
+        self.parts = parts
+
+    def process(self, batch: pa.Table) -> pa.Table:
+        return _table([{**row, "part": partition_of(row["url"], self.parts), "kind": PRIOR} for row in batch.to_pylist()])

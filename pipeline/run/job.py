@@ -1,0 +1,51 @@
+"""Running a job: its inputs, its output directory, its plan on the chosen executor, its manifest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from weft.jobs.spec import JobConfig
+from weft.pipeline.layout import OutputLayout, claim_output_dir
+from weft.pipeline.read.inputs import resolve_inputs
+from weft.pipeline.rules.stage import merge_rejects
+from weft.pipeline.run.local import LocalExecutor
+from weft.pipeline.run.plan import Plan, build_plan, check_job
+from weft.pipeline.run.ray_executor import RayExecutor
+from weft.pipeline.write.manifest import build_manifest, write_manifest
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def executor_for(cfg: JobConfig) -> LocalExecutor | RayExecutor:
+    return LocalExecutor() if cfg.executor == "local" else RayExecutor(cfg.ray)
+
+
+def layout_for(cfg: JobConfig, root: Path) -> OutputLayout:
+    rejects = Path(cfg.output.rejects).expanduser().resolve() if cfg.output.rejects else None
+    return OutputLayout(root, rejects_root=rejects)
+
+
+def explain(cfg: JobConfig) -> str:
+    """The plan of a job, for `weft run --explain` (no input is read, nothing is written)."""
+    plan = build_plan(cfg, layout_for(cfg, Path(cfg.output.path or "OUTPUT")))
+    return f"executor: {cfg.executor}\n{plan.explain()}"
+
+
+def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -> dict[str, Any]:
+    """Run a whole job and return its manifest (also written to `OUTPUT/_manifest.json`)."""
+    check_job(cfg)  # a job whose rules cannot run fails before any input is touched
+    inputs = resolve_inputs(cfg.input.paths, paths_base=cfg.input.paths_base, offset=cfg.input.offset, limit=cfg.input.limit)
+    layout = layout_for(cfg, claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite, resume=cfg.output.resume))
+    plan: Plan = build_plan(cfg, layout)
+    started = _now()
+    log(f"weft: {len(inputs)} input file(s) -> {layout.root}")
+    info = executor_for(cfg).run(plan, inputs, layout, log)
+    merge_rejects(layout)
+    manifest = build_manifest(cfg, layout, inputs, final_step=plan.final_step, marker_steps=plan.marker_steps,
+                              started=started, finished=_now(), executor=info)
+    write_manifest(layout, manifest)
+    return manifest

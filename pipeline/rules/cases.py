@@ -121,27 +121,23 @@ class CaseResult:
 
 
 class _JobCache:
-    """Job specs read once per run (many cases name the same job)."""
+    """Job specs read once per run (many cases name the same job), through the job spec loader,
+    so a case sees a job exactly as `weft run` would (`extends` included)."""
 
     def __init__(self) -> None:
-        self._specs: dict[Path, list[dict[str, Any]]] = {}
+        self._specs: dict[str, list[dict[str, Any]]] = {}
 
     def filters_of(self, job: str, case_dir: Path) -> list[dict[str, Any]]:
-        from weft.jobs.spec import resolve_spec_path
+        from weft.jobs.spec import load_job
 
         local = case_dir / job
-        path = local if local.is_file() else resolve_spec_path(job)
-        path = path.resolve()
-        if path not in self._specs:
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise CaseError(f"job spec {path}: not valid TOML: {exc}") from None
-            specs = data.get("filters")
-            if not isinstance(specs, list) or not specs:
-                raise CaseError(f"job spec {path} has no [[filters]]")
-            self._specs[path] = specs
-        return self._specs[path]
+        spec = str(local.resolve()) if local.is_file() else job
+        if spec not in self._specs:
+            specs = list(load_job(spec).filters)
+            if not specs:
+                raise CaseError(f"job spec {spec} has no [[filters]]")
+            self._specs[spec] = specs
+        return self._specs[spec]
 
 
 def _require_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:

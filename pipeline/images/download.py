@@ -151,7 +151,10 @@ class _BatchOpener:
         """One request; the body is read here (so that a body that stalls can be retried) unless
         `X-Robots-Tag` forbids the image, and replayed to img2dataset."""
         try:
-            response = self.inner.open(fullurl, data, timeout) if timeout is not None else self.inner.open(fullurl, data)
+            if timeout is None:
+                response = self.inner.open(fullurl, data)
+            else:
+                response = self.inner.open(fullurl, data, timeout)
         except urllib.error.HTTPError as error:
             record.http_status = error.code
             raise

@@ -107,7 +107,8 @@ def sniff(head: bytes, name: str) -> Sniffed:
         kind = record_kind(text)
         if kind is None and text:
             return Sniffed(gzip=True, arc=None, problem=f"not a WARC or ARC file: gzip data holding {describe(text)}")
-        return Sniffed(gzip=True, arc=kind == "arc")  # no text yet: the member is cut, reading says so
+        # No text yet (the first member is cut or empty): reading says what is wrong, if anything.
+        return Sniffed(gzip=True, arc=None if kind is None else kind == "arc")
     kind = record_kind(head)
     if kind is not None:
         return Sniffed(gzip=False, arc=kind == "arc")
@@ -200,7 +201,8 @@ class Source:
     def rewind(self, offset: int) -> None:
         """Make `offset` (at least `earliest`, at most the furthest byte read) the next to read."""
         if not self._kept_start <= offset <= self._kept_start + len(self._kept):
-            raise ValueError(f"cannot rewind to offset {offset}: kept bytes are {self._kept_start}..{self._kept_start + len(self._kept)}")
+            kept = f"{self._kept_start}..{self._kept_start + len(self._kept)}"
+            raise ValueError(f"cannot rewind to offset {offset}: the bytes kept are {kept}")
         self._pos = offset
 
     def _pull(self, size: int | None) -> bytes:

@@ -27,8 +27,7 @@ outcome                        meaning
 `failed_file_damaged`          the data of this record is damaged: the file ends inside it, its
                                gzip member is corrupt, its header or length is garbage; see
                                `file_errors` and `record_errors`
-`failed_read_error`            an I/O or HTTP error while reading this record, or an exception
-                               while handling its (intact) payload
+`failed_read_error`            an I/O or HTTP error while reading this record
 =============================  ==============================================================
 
 The HTTP Content-Type decides what a response is. Only when it is absent or empty does weft use
@@ -48,11 +47,11 @@ damage never costs another input anything. What it costs that input:
   a file error that says what the input looks like (`weft.pipeline.read.stream.sniff`).
 - **One record, in a per-record-gzip input** (`.warc.gz` / `.arc.gz` with one gzip member per
   record, as Common Crawl writes them): a member that does not decompress (flipped bytes, a bad
-  checksum) or does not hold a readable record (a garbage header, a Content-Length beyond the
-  member) is counted as `failed_file_damaged` under its type (`unknown` when its header could
-  not be read), listed in `stats.record_errors` with its offset and reason, and reading goes on
-  from the next gzip member that decompresses to the start of a record; the records after the
-  damage are read as if nothing had happened.
+  checksum) or does not hold exactly one readable record (a garbage header, a Content-Length
+  that does not match the member) is counted as `failed_file_damaged` under its type (`unknown`
+  when its header could not be read), listed in `stats.record_errors` with its offset and
+  reason, and reading goes on from the next gzip member that decompresses to the start of a
+  record; the records after the damage are read as if nothing had happened.
 - **The rest of the input**: damage with nothing intact after it (a file cut short, a stream
   that breaks or closes early, junk at the end), any damage in an uncompressed `.warc`/`.arc`
   (which has no member boundaries to find again), and a gzip stream that holds several records
@@ -61,10 +60,9 @@ damage never costs another input anything. What it costs that input:
   is counted: nothing says there was one), the error goes to `stats.file_errors` with the
   number of records before it, and the generator ends normally.
 
-A payload that cannot be handled although the record itself is intact (an exception while
-reading or decoding it) costs that record only, as `failed_read_error` with a record error, in
-any kind of input. Every error message is one line, names the offset, and has its control
-characters escaped.
+An exception of any other kind while a record is read (one warcio or weft did not foresee) is
+handled as damage to that record, as above. Every error message is one line, names the offset,
+and has its control characters escaped.
 """
 
 from __future__ import annotations
@@ -90,6 +88,7 @@ from weft.pipeline.read.stream import (
     archive_iterator,
     find_next_member,
     member_ended,
+    record_kind,
     sniff,
 )
 from weft.schemas.document import Provenance
@@ -174,9 +173,9 @@ class ReadStats:
     """`{"file": uri, "error": one line, "records_before": complete records before it}`: inputs
     that could not be read to their end (or at all)."""
     record_errors: list[dict[str, Any]] = field(default_factory=list)
-    """`{"file": uri, "offset": record offset, "error": one line}`: damage that cost one record
-    and not the rest of its input (a corrupt gzip member passed over, a payload that could not be
-    handled); the record's `failed_*` outcome is counted as well. At most
+    """`{"file": uri, "offset": record offset, "error": one line}`: damage in a per-record-gzip
+    input that cost one record and not the rest of the input (the reader went on from the next
+    intact gzip member); the record's `failed_*` outcome is counted as well. At most
     `MAX_RECORD_ERRORS_LISTED` per input; the rest are counted in `record_errors_not_listed`."""
     bytes_read: int = 0
     """Bytes read from the inputs as stored (compressed for `.gz`)."""
@@ -298,7 +297,9 @@ class _Broken(Exception):
     """Damage that ends the current pass over an input: a gzip input reads on from the next
     intact member (`resumable`), anything else ends with a file error."""
 
-    def __init__(self, offset: int, message: str, *, outcome: str = "failed_file_damaged", resumable: bool = True) -> None:
+    def __init__(
+        self, offset: int, message: str, *, outcome: str = "failed_file_damaged", resumable: bool = True
+    ) -> None:
         super().__init__(message)
         self.offset = offset
         self.message = message
@@ -319,6 +320,10 @@ def _read_file(state: _FileState) -> Iterator[Page | ArchiveImage]:
     state.kind_known = sniffed.arc is not None
     broken: _Broken | None = None
     if sniffed.problem is not None:
+        if state.source.missing_at_end:  # an http body that ended early: say so, not what it holds
+            message = _closed_early(state.source)
+            _file_error(state.stats, state.uri, message, 0)
+            return
         if not sniffed.gzip:
             _file_error(state.stats, state.uri, sniffed.problem, 0)
             return
@@ -349,6 +354,17 @@ def _read_file(state: _FileState) -> Iterator[Page | ArchiveImage]:
 def _read_pass(state: _FileState) -> Generator[Page | ArchiveImage, None, _Broken | None]:
     """Read records from the source's position until the end (None) or damage (`_Broken`)."""
     start = state.source.tell()
+    broken = yield from _read_records(state, start)
+    if broken is not None:
+        # After damage warcio's offset arithmetic (compressed position minus buffered
+        # decompressed bytes) can point before the pass, even below 0. Damage is never before
+        # the pass, and the next pass starts after this one did, so reading always moves on.
+        broken.offset = max(broken.offset, start)
+        state.floor = max(state.floor, start + 1)
+    return broken
+
+
+def _read_records(state: _FileState, start: int) -> Generator[Page | ArchiveImage, None, _Broken | None]:
     iterator = archive_iterator(state.source, gzip=state.gzip)
     records = iter(iterator)
     while True:
@@ -372,7 +388,7 @@ def _read_pass(state: _FileState) -> Generator[Page | ArchiveImage, None, _Broke
                 f"bytes after offset {iterator.offset} could not be read as records (corrupt gzip or junk)",
             )
         if state.source.missing_at_end:
-            message = f"connection closed after {state.source.count} bytes, {state.source.missing_at_end} bytes short of the file"
+            message = _closed_early(state.source)
             raise _Broken(iterator.offset, message, resumable=False)
     except _Broken as broken:
         return broken
@@ -403,16 +419,10 @@ def _take(state: _FileState, iterator: ArchiveIterator, record: ArcWarcRecord) -
     state.current, state.record = key, record
 
     warnings_before = iterator.err_count
-    problem = None
     try:
         outcome, wanted = _classify(record, options, stats)
     except RecordError as error:
         outcome, wanted = f"failed_{error.reason}", None
-    except (MemberDamaged, OSError, http.client.HTTPException):
-        raise  # the input, not the record: the caller decides
-    except Exception as error:  # a payload that could not be handled; the record can still be passed over
-        outcome, wanted = "failed_read_error", None
-        problem = f"read error in the {key} record at offset {start}: {_one_line(error)}"
     offset = iterator.get_record_offset()  # reads the rest of the record first
     length = iterator.get_record_length()
     _note(stats, "content_length_mismatch", iterator.err_count - warnings_before)
@@ -421,27 +431,29 @@ def _take(state: _FileState, iterator: ArchiveIterator, record: ArcWarcRecord) -
     if missing > 0:
         raise _Broken(offset, _short_message(record, missing, offset))
     if state.gzip:
-        if member_ended(iterator):
+        # In a per-record-gzip input a record and its gzip member end together.
+        ended = member_ended(iterator)
+        more = iterator.next_line  # text after the record's blank lines, still in its member
+        if ended and more is None:
             state.members_ended = True
-        elif state.members_ended:
+        elif not state.members_ended and (not ended or record_kind(more or b"") is not None):
+            pass  # the first member holds several records: a whole-file gzip, warcio says so at the next
+        elif not ended:
             # Corrupt deflate data can decode on without an error past the member's real end;
-            # what it yields there is not this record. (In an input where no member has ended
-            # yet this is a whole-file gzip, which warcio reports at the next record.)
-            raise _Broken(start, f"the gzip member of the {key} record at offset {start} goes on past the record (corrupt gzip data)")
+            # what it yields there is not this record.
+            message = f"the gzip member of the {key} record at offset {start} goes on past the record (corrupt gzip data)"
+            raise _Broken(start, message)
+        else:
+            # Its Content-Length is too small: the payload is cut, and the rest of the member
+            # would pass for another record.
+            message = f"the {key} record at offset {start} ends before its gzip member does (Content-Length too small)"
+            raise _Broken(start, message)
 
-    item = None
-    if wanted is not None:
-        try:
-            item = _build(state.uri, record, wanted, offset, length, state.is_arc, stats)
-        except Exception as error:
-            outcome, item = "failed_read_error", None
-            problem = f"cannot build the {key} record at offset {offset}: {_one_line(error)}"
+    item = None if wanted is None else _build(state.uri, record, wanted, offset, length, state.is_arc, stats)
     stats.outcomes[outcome] += 1
     state.current, state.record = None, None
     state.complete += 1
     state.floor = max(state.floor, offset + 1, offset + length)
-    if problem is not None:
-        _record_error(state, offset, problem)
     return item
 
 
@@ -473,6 +485,10 @@ def _broken_by(state: _FileState, error: Exception, offset: int) -> _Broken:
     return _Broken(offset, f"{prefix}: {_one_line(error)}")
 
 
+def _closed_early(source: Source) -> str:
+    return f"connection closed after {source.count} bytes, {source.missing_at_end} bytes short of the file"
+
+
 def _short_message(record: ArcWarcRecord, missing: int, offset: int) -> str:
     return (
         f"data ends {missing} bytes short of the {record.length}-byte {record.rec_type} record at offset "
@@ -496,7 +512,8 @@ def _skip(state: _FileState, broken: _Broken, target: int) -> None:
     state.current, state.record = None, None
     state.floor = max(state.floor, target + 1)
     skipped = target - broken.offset
-    _record_error(state, broken.offset, f"{broken.message}; read on from the next intact gzip member at offset {target} ({skipped} bytes on)")
+    message = f"{broken.message}; read on from the next intact gzip member at offset {target} ({skipped} bytes on)"
+    _record_error(state, broken.offset, message)
 
 
 def _classify(record: ArcWarcRecord, options: ReadOptions, stats: ReadStats) -> tuple[str, _Wanted | None]:

@@ -109,6 +109,30 @@ def test_inputs_that_are_not_archives(tmp_path: Path, shared_data: Path) -> None
         assert stats.bytes_read == len(body)
 
 
+def test_http_inputs_that_are_empty_cut_at_once_or_foreign(site: LoopbackSite, shared_data: Path) -> None:
+    data = (shared_data / CC_WARC).read_bytes()
+    png = (shared_data / "images/pillow/7x13.png").read_bytes()
+    cases = {
+        "/empty.warc.gz": (b"", None, "empty file (0 bytes)"),
+        "/closed.warc.gz": (data, 0, f"connection closed after 0 bytes, {len(data)} bytes short of the file"),
+        "/picture.warc.gz": (png, None, "not a WARC or ARC file: it starts with a PNG image"),
+    }
+    for path, (body, cut, message) in cases.items():
+        url = site.add(path, body, cut_at=cut)
+        items, stats = _read(url)
+        assert items == [] and _records_total(stats) == 0, path
+        assert stats.file_errors == [{"file": url, "error": message, "records_before": 0}], path
+    url = site.add("/early.warc.gz", data, cut_at=300)  # inside the first record, after its header
+    items, stats = _read(url)
+    assert items == [] and stats.records_by_type == {"warcinfo": 1} and stats.outcomes == {"failed_file_damaged": 1}
+    (error,) = stats.file_errors
+    assert re.fullmatch(
+        rf"data ends \d+ bytes short of the \d+-byte warcinfo record at offset 0 \(file truncated or corrupt\); "
+        rf"the connection closed {len(data) - 300} bytes short of the file",
+        error["error"],
+    ), error
+
+
 # --- one damaged record in a per-record-gzip file -------------------------------------------------
 
 
@@ -121,6 +145,15 @@ def _rebuild(tmp_path: Path, name: str, members: list[bytes]) -> Path:
     path = tmp_path / name
     path.write_bytes(b"".join(members))
     return path
+
+
+def _with_content_length(member: bytes, delta: int) -> bytes:
+    """A gzip member whose record declares `delta` more (or fewer) bytes than it holds."""
+    text = gzip.decompress(member)
+    declared = re.search(rb"Content-Length: (\d+)", text)
+    assert declared is not None
+    changed = b"Content-Length: " + str(int(declared.group(1)) + delta).encode()
+    return gzip.compress(text.replace(declared.group(0), changed, 1))
 
 
 def _assert_only_lost(items: list, full: list, lost_offsets: set[int], shift: dict[int, int] | None = None) -> None:
@@ -153,7 +186,8 @@ def test_a_garbage_header_costs_one_record(tmp_path: Path, shared_data: Path) ->
     assert error["offset"] == offset
     assert error["error"].startswith(f"unreadable record at offset {offset}: ArchiveLoadFailed: Unknown archive format, first line: ")
     assert "['\\x1b[31mNOT', 'A', 'HEADER\\x1b[0m']" in error["error"]  # the escape sequence is shown, not sent
-    assert error["error"].endswith(f"read on from the next intact gzip member at offset {offset + len(garbage)} ({len(garbage)} bytes on)")
+    resumed = offset + len(garbage)
+    assert error["error"].endswith(f"read on from the next intact gzip member at offset {resumed} ({len(garbage)} bytes on)")
 
 
 def test_a_content_length_beyond_the_member_costs_that_record(tmp_path: Path, shared_data: Path) -> None:
@@ -162,9 +196,7 @@ def test_a_content_length_beyond_the_member_costs_that_record(tmp_path: Path, sh
     members = _members(data)
     index = next(i for i, r in enumerate(records) if r[2] == "response" and i > 20)
     offset = records[index][0]
-    text = gzip.decompress(members[index])
-    declared = re.search(rb"Content-Length: (\d+)", text)
-    longer = gzip.compress(text.replace(declared.group(0), b"Content-Length: " + str(int(declared.group(1)) + 1000).encode(), 1))
+    longer = _with_content_length(members[index], +1000)
     path = _rebuild(tmp_path, "longer.warc.gz", [*members[:index], longer, *members[index + 1 :]])
     items, stats = _read(path)
     full, full_stats = _read(shared_data / CC_WARC)
@@ -174,6 +206,26 @@ def test_a_content_length_beyond_the_member_costs_that_record(tmp_path: Path, sh
     (error,) = stats.record_errors
     # The record's content runs on through the 4 blank-line bytes that end the member.
     assert re.match(rf"data ends 996 bytes short of the \d+-byte response record at offset {offset} ", error["error"])
+
+
+def test_a_content_length_too_small_costs_that_record_and_adds_none(tmp_path: Path, shared_data: Path) -> None:
+    """The rest of the member must not be read as a record of its own."""
+    data = (shared_data / CC_WARC).read_bytes()
+    records = _records(data)
+    members = _members(data)
+    index = next(i for i, r in enumerate(records) if r[2] == "response" and i > 20)
+    offset = records[index][0]
+    shorter = _with_content_length(members[index], -300)
+    path = _rebuild(tmp_path, "shorter.warc.gz", [*members[:index], shorter, *members[index + 1 :]])
+    items, stats = _read(path)
+    full, full_stats = _read(shared_data / CC_WARC)
+    _assert_only_lost(items, full, {offset}, {offset: len(shorter) - len(members[index])})
+    assert stats.records_by_type == full_stats.records_by_type
+    assert stats.outcomes["failed_file_damaged"] == 1
+    (error,) = stats.record_errors
+    assert error["error"].startswith(
+        f"the response record at offset {offset} ends before its gzip member does (Content-Length too small)"
+    )
 
 
 def test_control_characters_from_the_data_are_escaped_in_messages(tmp_path: Path, shared_data: Path) -> None:
@@ -245,7 +297,10 @@ def test_junk_after_the_last_member_is_a_file_error(tmp_path: Path, shared_data:
     assert stats.records_by_type == full_stats.records_by_type
     (error,) = stats.file_errors
     assert error["records_before"] == 50
-    assert error["error"] == f"corrupt gzip data (Error -3 while decompressing data: incorrect header check) in the gzip member of the record at offset {len(data)}"
+    assert error["error"] == (
+        "corrupt gzip data (Error -3 while decompressing data: incorrect header check) "
+        f"in the gzip member of the record at offset {len(data)}"
+    )
 
 
 def test_a_corrupt_member_in_an_http_stream(site: LoopbackSite, shared_data: Path) -> None:
@@ -281,7 +336,8 @@ def test_damage_in_an_uncompressed_warc_costs_the_rest_of_it(tmp_path: Path, sha
 
 def test_one_bad_input_costs_only_itself(tmp_path: Path, shared_data: Path) -> None:
     data = (shared_data / CC_WARC).read_bytes()
-    bad = {"cut.warc.gz": data[:70_000], "empty.warc.gz": b"", "png.warc.gz": (shared_data / "images/pillow/7x13.png").read_bytes()}
+    png = (shared_data / "images/pillow/7x13.png").read_bytes()
+    bad = {"cut.warc.gz": data[:70_000], "empty.warc.gz": b"", "png.warc.gz": png}
     for name, body in bad.items():
         (tmp_path / name).write_bytes(body)
     good = [shared_data / CC_WARC, shared_data / BOOKS_WARC]

@@ -1,13 +1,28 @@
-"""Downloading one batch of unique image URLs with img2dataset's downloader, safely.
+"""Downloading one batch of unique image URLs with img2dataset's downloader, safely and politely.
 
 weft does not reimplement downloading: img2dataset's `Downloader` brings its thread pool,
-timeouts, retries, user agent, `X-Robots-Tag` opt-out handling (`noai`, `noimageai`, ...) and a
+timeouts, user agent, `X-Robots-Tag` opt-out handling (`noai`, `noimageai`, ...) and a
 per-sample status. weft adds what it lacks, without forking it: while a batch downloads, this
 process's urllib opener is weft's (`pipeline/net/safe_http.py`), so every connection img2dataset opens
 obeys the network policy (no private, loopback, link-local or metadata addresses, also after
 redirects and DNS rebinding) and the byte cap (a 1 GB Content-Length is refused before its body).
-A thin recording layer around that opener notes, per URL, the HTTP status, bytes and time that
-img2dataset does not report, and charges the job's byte budget.
+A thin layer around that opener (`_BatchOpener`) notes, per URL, the HTTP status, bytes and time
+that img2dataset does not report, charges the job's byte budget, and retries.
+
+Retries are weft's, not img2dataset's: img2dataset's loop asks again, at once, after any failure
+(a 404 as well as a timeout, and even after an `X-Robots-Tag` refusal), so weft gives it
+`retries=0` and retries inside the opener, where the error is still an exception it can classify:
+
+- a permanent answer (`status.is_retryable` false: a 4xx other than 408 and 429, a refusal by
+  the network policy, an image over the byte cap) costs the site exactly one request;
+- a retryable one (timeout, connection error, 408, 429, 5xx) is asked again up to `retries`
+  times, after `backoff_s`, doubling per attempt up to `max_backoff_s`, or after the server's
+  `Retry-After` when it asks for a wait no longer than `max_backoff_s` (one that asks for longer
+  ends the attempts for this job; the URL stays retryable for `--resume`).
+
+To retry a body that stalls or breaks off, the opener reads the body itself (under the same byte
+cap and timeout) and hands img2dataset a response that replays it; a response that
+`X-Robots-Tag` forbids is handed over unread, as img2dataset would have left it.
 
 img2dataset reads its input as Arrow IPC shards and writes a Parquet file per shard; both live
 under `OUTPUT/_work/downloads/`, so a crashed or repeated job can reuse finished results. With
@@ -17,10 +32,12 @@ with Pillow afterwards, the same way for archive records, data: URIs and downloa
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import os
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +48,13 @@ import pyarrow.parquet as pq
 
 from weft.pipeline.images import status as st
 from weft.pipeline.net.policy import NetworkPolicy
-from weft.pipeline.net.safe_http import build_opener, classify_message, installed_opener
+from weft.pipeline.net.safe_http import build_opener, classify_error, classify_message, installed_opener
+
+RETRY_BACKOFF_S = 0.5
+"""The wait before the first retry of a URL; it doubles per attempt, up to `MAX_RETRY_BACKOFF_S`."""
+MAX_RETRY_BACKOFF_S = 4.0
+"""Small on purpose: a download thread waits this long at most, and a URL still failing after
+its retries can be tried again by `--resume`."""
 
 ENCODE_COLUMN = "jpg"  # img2dataset names its bytes column after encode_format; bytes are not re-encoded
 
@@ -76,55 +99,127 @@ class BudgetExhausted(Exception):
 
 @dataclass
 class _Record:
+    """What the last attempt at one URL did."""
+
     http_status: int | None = None
     bytes: int = 0
     started: float = 0.0
     finished: float | None = None
 
 
-class _RecordingOpener:
-    """Wraps weft's opener to note per-URL facts img2dataset drops, and to enforce the budget.
+class _BatchOpener:
+    """Wraps weft's opener to note per-URL facts img2dataset drops, enforce the budget, and retry
+    retryable failures with backoff (see the module docstring).
 
     urllib's `urlopen` only needs an object with `open(url, data, timeout)`; img2dataset's threads
     share this one, so the table is guarded by a lock.
     """
 
-    def __init__(self, inner: urllib.request.OpenerDirector, budget: ByteBudget) -> None:
+    def __init__(self, inner: urllib.request.OpenerDirector, budget: ByteBudget, settings: DownloadSettings) -> None:
         self.inner = inner
         self.budget = budget
+        self.settings = settings
         self.records: dict[str, _Record] = {}
         self._lock = threading.Lock()
+        self._token = settings.user_agent_token.strip().lower() if settings.user_agent_token else None
+        self._directives = {d.strip().lower() for d in settings.disallowed_header_directives}
 
     def open(self, fullurl: Any, data: Any = None, timeout: Any = None) -> Any:
         url = fullurl.full_url if isinstance(fullurl, urllib.request.Request) else str(fullurl)
-        record = _Record(started=time.monotonic())
+        record = _Record()
         with self._lock:
             self.records[url] = record
-        if self.budget.exhausted():
-            record.finished = time.monotonic()
-            raise BudgetExhausted()
+        attempt = 0
+        while True:
+            record.started, record.finished, record.bytes, record.http_status = time.monotonic(), None, 0, None
+            if self.budget.exhausted():
+                record.finished = time.monotonic()
+                raise BudgetExhausted()
+            try:
+                return self._attempt(fullurl, data, timeout, record)
+            except Exception as error:
+                record.finished = time.monotonic()
+                wait = self._wait(attempt, error) if attempt < self.settings.retries else None
+                if wait is None:
+                    raise
+                if isinstance(error, urllib.error.HTTPError):
+                    error.close()  # its connection, before waiting
+            time.sleep(wait)
+            attempt += 1
+
+    def _attempt(self, fullurl: Any, data: Any, timeout: Any, record: _Record) -> Any:
+        """One request; the body is read here (so that a body that stalls can be retried) unless
+        `X-Robots-Tag` forbids the image, and replayed to img2dataset."""
         try:
-            response = self.inner.open(fullurl, data, timeout) if timeout is not None else self.inner.open(fullurl, data)
+            if timeout is None:
+                response = self.inner.open(fullurl, data)
+            else:
+                response = self.inner.open(fullurl, data, timeout)
         except urllib.error.HTTPError as error:
             record.http_status = error.code
-            record.finished = time.monotonic()
-            raise
-        except BaseException:
-            record.finished = time.monotonic()
             raise
         record.http_status = getattr(response, "status", None)
-        read = response.read
+        if self._directives and _robots_forbid(response.headers, self._token, self._directives):
+            return response  # img2dataset refuses it without reading the body
+        try:
+            # read() with no size: the capped response reads in blocks, stops at the byte cap,
+            # and reports a body shorter than its Content-Length (read(n) would hide that).
+            body = response.read()
+        except BaseException:
+            response.close()
+            raise
+        record.finished = time.monotonic()
+        record.bytes = len(body)
+        self.budget.charge(len(body))
+        offset = 0
 
-        def counting_read(*args: Any) -> bytes:
-            chunk = read(*args)
-            record.bytes += len(chunk)
-            self.budget.charge(len(chunk))
-            if not args or not chunk:
-                record.finished = time.monotonic()
-            return chunk
+        def replay(amt: int | None = None, *_: Any) -> bytes:
+            nonlocal offset
+            end = len(body) if amt is None or amt < 0 else min(len(body), offset + amt)
+            piece, offset = body[offset:end], end
+            return piece
 
-        response.read = counting_read
+        response.read = replay
         return response
+
+    def _wait(self, attempt: int, error: Exception) -> float | None:
+        """Seconds to wait before asking again after `error`, or None if it must not be retried."""
+        if isinstance(error, BudgetExhausted):
+            return None
+        try:
+            status, code = classify_error(error)
+        except TypeError:  # not a download failure: never retried
+            return None
+        if not st.is_retryable(status, code):
+            return None
+        wait = min(self.settings.max_backoff_s, self.settings.backoff_s * 2**attempt)
+        if isinstance(error, urllib.error.HTTPError) and error.headers is not None:
+            asked = _retry_after(error.headers.get("Retry-After"))
+            if asked is not None:
+                return asked if asked <= self.settings.max_backoff_s else None
+        return wait
+
+
+def _robots_forbid(headers: Any, token: str | None, directives: set[str]) -> bool:
+    from img2dataset.downloader import is_disallowed
+
+    return bool(is_disallowed(headers, token, directives))
+
+
+def _retry_after(value: str | None) -> float | None:
+    """A `Retry-After` in seconds (`120`) or as an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 @dataclass(frozen=True)
@@ -136,6 +231,10 @@ class DownloadSettings:
     user_agent_token: str
     disallowed_header_directives: tuple[str, ...]
     policy: NetworkPolicy
+    backoff_s: float = RETRY_BACKOFF_S
+    """Wait before the first retry of a URL; doubles per attempt (see the module docstring)."""
+    max_backoff_s: float = MAX_RETRY_BACKOFF_S
+    """Longest wait between attempts, and the longest `Retry-After` weft waits for in a job."""
 
 
 @dataclass(frozen=True)
@@ -186,11 +285,11 @@ def download_batch(urls: list[str], work_dir: Path, settings: DownloadSettings, 
         compute_hash=None,
         verify_hash_type=None,
         encode_format=ENCODE_COLUMN,
-        retries=settings.retries,
+        retries=0,  # weft retries inside its opener, and only what is worth retrying
         user_agent_token=settings.user_agent_token,
         disallowed_header_directives=list(settings.disallowed_header_directives),
     )
-    recorder = _RecordingOpener(build_opener(settings.policy, max_bytes=settings.max_image_bytes), budget)
+    recorder = _BatchOpener(build_opener(settings.policy, max_bytes=settings.max_image_bytes), budget, settings)
     with installed_opener(recorder):  # type: ignore[arg-type]
         ok, _ = downloader((shard, str(in_path)))
     out_path = out_dir / f"{shard:017d}.parquet"

@@ -22,8 +22,10 @@ status                 meaning
 =====================  ==========================================================================
 
 A rerun resumes downloads: URLs whose last status is retryable (`timeout`, `connection_error`,
-`http_error` 429 or 5xx, `budget_exhausted`) or that have no result yet are fetched again;
-everything else is taken from the earlier result.
+`http_error` 408, 429 or 5xx, `budget_exhausted`) or that have no result yet are fetched again;
+everything else is taken from the earlier result. The same rule decides which failures are
+retried within a job (`weft.pipeline.images.download`): any other 4xx is the site's final
+answer, and asking again would only cost it another request.
 """
 
 from __future__ import annotations
@@ -64,8 +66,15 @@ SOURCE_DOWNLOAD = "download"
 SOURCE_NONE = "none"
 
 
+RETRYABLE_HTTP_STATUSES = frozenset({408, 429})
+"""The 4xx answers that mean "not now" rather than "no": Request Timeout and Too Many Requests."""
+
+
 def is_retryable(status: str, http_status: int | None) -> bool:
-    """Whether a rerun should try this URL again."""
+    """Whether a URL that ended with this status is worth asking for again (in a later attempt
+    of the same job, or on `--resume`)."""
     if status in (TIMEOUT, CONNECTION_ERROR, BUDGET_EXHAUSTED):
         return True
-    return status == HTTP_ERROR and http_status is not None and (http_status == 429 or http_status >= 500)
+    if status != HTTP_ERROR or http_status is None:
+        return False
+    return http_status in RETRYABLE_HTTP_STATUSES or http_status >= 500

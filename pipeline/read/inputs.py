@@ -40,6 +40,7 @@ RETRY_BACKOFF_S = 0.5
 MAX_BACKOFF_S = 30.0
 
 _URL_SCHEMES = ("http://", "https://")
+_RETRYABLE_4XX = frozenset({408, 429})  # Request Timeout, Too Many Requests: "not now", not "no"
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _TAG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _TAG_STEM_MAX = 60
@@ -115,7 +116,7 @@ def open_input(uri: str, *, timeout: float = 60.0, retries: int = 3) -> BinaryIO
     """Open one input for sequential reading (what warcio's ArchiveIterator needs).
 
     A local path opens as a file. An http(s) URL opens as a streaming response; connection errors,
-    timeouts, 5xx and 429 are retried `retries` times with exponential backoff (or the server's
+    timeouts, 5xx, 408 and 429 are retried `retries` times with exponential backoff (or the server's
     `Retry-After` in seconds; both capped at `MAX_BACKOFF_S`), but only before the first byte: a stream that
     breaks later is the reader's file error, because the records already read have been used.
     Raises `FileError` when the input cannot be opened.
@@ -134,7 +135,7 @@ def open_input(uri: str, *, timeout: float = 60.0, retries: int = 3) -> BinaryIO
             return _INPUT_OPENER.open(request, timeout=timeout)
         except urllib.error.HTTPError as error:
             with error:
-                if error.code != 429 and error.code < 500:
+                if error.code not in _RETRYABLE_4XX and error.code < 500:
                     raise FileError(uri, f"HTTP {error.code} {error.reason}") from None
                 last_problem = f"HTTP {error.code} {error.reason}"
                 wait = _retry_after(error.headers.get("Retry-After"), wait)

@@ -24,8 +24,10 @@ outcome                        meaning
 `skipped_image_too_large`      an image payload over `max_image_bytes` (a cut image is useless)
 `skipped_unsupported_encoding` a Content-Encoding warcio cannot undo (e.g. `br` without brotli)
 `failed_content_decoding`      the Content-Encoding (gzip/deflate) could not be undone
-`failed_file_damaged`          the file ends (or breaks) inside this record; see `file_errors`
-`failed_read_error`            an I/O, HTTP or decompression error while reading this record
+`failed_file_damaged`          the data of this record is damaged: the file ends inside it, its
+                               gzip member is corrupt, its header or length is garbage; see
+                               `file_errors` and `record_errors`
+`failed_read_error`            an I/O or HTTP error while reading this record
 =============================  ==============================================================
 
 The HTTP Content-Type decides what a response is. Only when it is absent or empty does weft use
@@ -37,45 +39,70 @@ HTML payloads longer than `max_html_bytes` are cut at the cap and still yielded,
 (`WARC-Truncated`) is treated: the start of a page carries most of its text and images, and a
 filter downstream can drop truncated pages if a job wants only whole ones.
 
-A damaged file (truncated gzip, Content-Length beyond the end of the data, garbage between
-records, a stream that breaks) is a *file* error, not an exception: the records before the damage
-are yielded, the record the damage hits is counted under its type with a `failed_*` outcome, the
-error goes to `stats.file_errors`, and the generator ends normally. Damage inside a record's
-header block (no type known yet) is only a file error, since no record could be counted.
+Nothing that happens while reading one input escapes `read_archive`: every exception (warcio,
+gzip, zlib, charset, HTTP, or an unexpected one) is converted at this boundary, and one input's
+damage never costs another input anything. What it costs that input:
+
+- **Not an archive at all** (an empty file, a PNG or an HTML page named `.warc.gz`, plain text):
+  a file error that says what the input looks like (`weft.pipeline.read.stream.sniff`).
+- **One record, in a per-record-gzip input** (`.warc.gz` / `.arc.gz` with one gzip member per
+  record, as Common Crawl writes them): a member that does not decompress (flipped bytes, a bad
+  checksum) or does not hold exactly one readable record (a garbage header, a Content-Length
+  that does not match the member) is counted as `failed_file_damaged` under its type (`unknown`
+  when its header could not be read), listed in `stats.record_errors` with its offset and
+  reason, and reading goes on from the next gzip member that decompresses to the start of a
+  record; the records after the damage are read as if nothing had happened.
+- **The rest of the input**: damage with nothing intact after it (a file cut short, a stream
+  that breaks or closes early, junk at the end), any damage in an uncompressed `.warc`/`.arc`
+  (which has no member boundaries to find again), and a gzip stream that holds several records
+  in one member. The records before the damage are yielded, the record the damage hits is
+  counted under its type with a `failed_*` outcome if its header was read (otherwise no record
+  is counted: nothing says there was one), the error goes to `stats.file_errors` with the
+  number of records before it, and the generator ends normally.
+
+An exception of any other kind while a record is read (one warcio or weft did not foresee) is
+handled as damage to that record, as above. Every error message is one line, names the offset,
+and has its control characters escaped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Iterator
+from typing import Any, Generator, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader, ChunkedDataException
+from warcio.bufferedreaders import BufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
-from warcio.statusandheaders import StatusAndHeadersParserException
 
 from weft.pipeline.read.charset import decode_html, split_content_type
 from weft.jobs.errors import FileError, RecordError, UserError
 from weft.pipeline.read.inputs import open_input
+from weft.pipeline.read.stream import (
+    SNIFF_BYTES,
+    MemberDamaged,
+    Source,
+    archive_iterator,
+    find_next_member,
+    member_ended,
+    record_kind,
+    sniff,
+)
 from weft.schemas.document import Provenance
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
-# warcio, zlib, socket and HTTP failures that mean "this file cannot be read further".
-_READ_ERRORS: tuple[type[BaseException], ...] = (
-    ArchiveLoadFailed,
-    StatusAndHeadersParserException,
-    ChunkedDataException,
-    zlib.error,
-    EOFError,
-    OSError,
-    http.client.HTTPException,
-)
+UNKNOWN_TYPE = "unknown"
+"""`records_by_type` key of a record whose header could not be read: the gzip member of a
+per-record-gzip input that was passed over after damage."""
 
+MAX_RECORD_ERRORS_LISTED = 100
+"""Record errors listed per input; more are only counted (`record_errors_not_listed`)."""
+
+_NOT_CHUNKED = "non-chunked gzip"  # in warcio's message for a gzip member holding several records
 _SKIPPED_TYPES = frozenset({"warcinfo", "request", "metadata", "revisit", "conversion", "continuation"})
 _IDENTITY_ENCODINGS = frozenset({"", "identity", "none"})
 
@@ -143,13 +170,20 @@ class ReadStats:
     outcomes: Counter[str] = field(default_factory=Counter)
     """Exactly one per record counted in `records_by_type` (table in the module docstring)."""
     file_errors: list[dict[str, Any]] = field(default_factory=list)
-    """`{"file": uri, "error": one line, "records_before": complete records before it}`."""
+    """`{"file": uri, "error": one line, "records_before": complete records before it}`: inputs
+    that could not be read to their end (or at all)."""
+    record_errors: list[dict[str, Any]] = field(default_factory=list)
+    """`{"file": uri, "offset": record offset, "error": one line}`: damage in a per-record-gzip
+    input that cost one record and not the rest of the input (the reader went on from the next
+    intact gzip member); the record's `failed_*` outcome is counted as well. At most
+    `MAX_RECORD_ERRORS_LISTED` per input; the rest are counted in `record_errors_not_listed`."""
     bytes_read: int = 0
     """Bytes read from the inputs as stored (compressed for `.gz`)."""
     notes: Counter[str] = field(default_factory=Counter)
     """Facts that do not change an outcome: `page_cut_at_cap`, `page_truncated_in_warc`,
     `image_truncated_in_warc`, `identified_payload_type_used`, `charset_<source>`,
-    `content_length_mismatch` (warcio found a record not followed by its blank lines)."""
+    `content_length_mismatch` (warcio found a record not followed by its blank lines),
+    `record_errors_not_listed`."""
 
     @property
     def balanced(self) -> bool:
@@ -164,6 +198,7 @@ class ReadStats:
             records_by_type=self.records_by_type + other.records_by_type,
             outcomes=self.outcomes + other.outcomes,
             file_errors=[*self.file_errors, *other.file_errors],
+            record_errors=[*self.record_errors, *other.record_errors],
             bytes_read=self.bytes_read + other.bytes_read,
             notes=self.notes + other.notes,
         )
@@ -174,6 +209,7 @@ class ReadStats:
             "records_by_type": dict(sorted(self.records_by_type.items())),
             "outcomes": dict(sorted(self.outcomes.items())),
             "file_errors": [dict(error) for error in self.file_errors],
+            "record_errors": [dict(error) for error in self.record_errors],
             "bytes_read": self.bytes_read,
             "notes": dict(sorted(self.notes.items())),
         }
@@ -187,6 +223,7 @@ class ReadStats:
             records_by_type=Counter({str(k): int(v) for k, v in data.get("records_by_type", {}).items()}),
             outcomes=Counter({str(k): int(v) for k, v in data.get("outcomes", {}).items()}),
             file_errors=[dict(error) for error in data.get("file_errors", [])],
+            record_errors=[dict(error) for error in data.get("record_errors", [])],
             bytes_read=int(data.get("bytes_read", 0)),
             notes=Counter({str(k): int(v) for k, v in data.get("notes", {}).items()}),
         )
@@ -196,47 +233,27 @@ def read_archive(uri: str, options: ReadOptions, stats: ReadStats) -> Iterator[P
     """Yield the pages and archived images of one WARC/ARC input, updating `stats` as it goes.
 
     `stats` is updated before each item is yielded, so it is balanced even when the caller stops
-    early. Never raises for a missing, unreadable or damaged input: that is a file error in
-    `stats.file_errors`, after the records before the damage have been yielded.
+    early. Never raises for a missing, empty, foreign, unreadable or damaged input, whatever the
+    exception underneath (warcio, gzip, zlib, charset, HTTP, or a bug): that is a file error in
+    `stats.file_errors`, after the records before the damage have been yielded, or, in a gzip
+    input that can be read on past the damage, a record error in `stats.record_errors`.
     """
     stats.files += 1
     try:
         raw = open_input(uri, timeout=options.timeout, retries=options.retries)
     except FileError as error:
-        stats.file_errors.append({"file": uri, "error": error.message, "records_before": 0})
+        _file_error(stats, uri, error.message, 0)
         return
-    reader = _CountingReader(raw)
+    except Exception as error:  # e.g. a URL urllib cannot even build a request for
+        _file_error(stats, uri, f"cannot open: {_one_line(error)}", 0)
+        return
+    state = _FileState(uri, options, stats, Source(raw))
     try:
-        yield from _read_records(uri, reader, options, stats)
+        yield from _read_file(state)
     finally:
-        stats.bytes_read += reader.count
-        raw.close()
-
-
-class _CountingReader:
-    """Counts the bytes warcio reads (its `tell()` gives record offsets in the stored file, also
-    for an http stream that cannot tell) and keeps the first block to tell ARC from WARC."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw = raw
-        self.count = 0
-        self.head = b""
-        self.missing_at_end = 0
-        """Bytes an http response still owed when it ended: http.client returns b"" rather than
-        raising when a server closes early, so without this a stream cut at a record boundary
-        would pass for a complete file."""
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
-        if not data and size:
-            self.missing_at_end = getattr(self.raw, "length", None) or 0
-        if not self.count:
-            self.head = data[:4096]
-        self.count += len(data)
-        return data
-
-    def tell(self) -> int:
-        return self.count
+        stats.bytes_read += state.source.count
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            raw.close()
 
 
 @dataclass(slots=True)
@@ -250,79 +267,253 @@ class _Wanted:
     truncated: bool
 
 
-def _read_records(
-    uri: str, reader: _CountingReader, options: ReadOptions, stats: ReadStats
-) -> Iterator[Page | ArchiveImage]:
-    iterator = ArchiveIterator(reader, arc2warc=True)
-    records = iter(iterator)
-    complete = 0
-    is_arc: bool | None = None
-    while True:
-        try:
-            record = next(records)
-        except StopIteration:
-            break
-        except _READ_ERRORS as error:
-            _file_error(stats, uri, f"unreadable record{_at(iterator.offset)}: {_one_line(error)}", complete)
-            return
-        if is_arc is None:
-            is_arc = _looks_like_arc(reader.head)
-        declared = record.rec_headers.get_header("Content-Length") or ""
-        if not declared.strip().isdigit():
-            # warcio reads such a record as empty and then parses its content as the next header;
-            # it is also what junk that happens to split into five ARC fields looks like.
-            _file_error(
-                stats,
-                uri,
-                f"invalid record header{_at(iterator.offset)}: Content-Length {declared[:40]!r} is not a number "
-                "(not a WARC/ARC file, or corrupt)",
-                complete,
-            )
-            return
-        stats.records_by_type[_type_key(record, is_arc)] += 1
+@dataclass
+class _FileState:
+    """One input being read: where it is, what it is, and what has been counted so far."""
 
-        warnings_before = iterator.err_count
+    uri: str
+    options: ReadOptions
+    stats: ReadStats
+    source: Source
+    gzip: bool = False
+    is_arc: bool = False
+    kind_known: bool = False
+    complete: int = 0
+    """Records read completely (whatever their outcome): `records_before` of a file error."""
+    floor: int = 0
+    """The smallest offset a resync may land on: past the start of every record counted, so a
+    record is never read twice."""
+    current: str | None = None
+    """The type key of the record being read, once it is counted in `records_by_type`."""
+    record: ArcWarcRecord | None = None
+    members_ended: bool = False
+    """A gzip member has ended with its record: the input is per-record gzip, so a member that
+    goes on past its record is damage, not a whole-file gzip."""
+    listed: int = 0
+    """Record errors listed for this input (at most `MAX_RECORD_ERRORS_LISTED`)."""
+
+
+class _Broken(Exception):
+    """Damage that ends the current pass over an input: a gzip input reads on from the next
+    intact member (`resumable`), anything else ends with a file error."""
+
+    def __init__(
+        self, offset: int, message: str, *, outcome: str = "failed_file_damaged", resumable: bool = True
+    ) -> None:
+        super().__init__(message)
+        self.offset = offset
+        self.message = message
+        self.outcome = outcome
+        self.resumable = resumable
+
+
+def _read_file(state: _FileState) -> Iterator[Page | ArchiveImage]:
+    """Read one opened input in passes: a pass ends at the end of the input or at damage; in a
+    gzip input the next pass starts at the next intact member after the damage."""
+    try:
+        sniffed = sniff(state.source.peek(SNIFF_BYTES), _file_name(state.uri))
+    except Exception as error:
+        _file_error(state.stats, state.uri, f"read error at offset 0: {_one_line(error)}", 0)
+        return
+    state.gzip = sniffed.gzip
+    state.is_arc = bool(sniffed.arc)
+    state.kind_known = sniffed.arc is not None
+    broken: _Broken | None = None
+    if sniffed.problem is not None:
+        if state.source.missing_at_end:  # an http body that ended early: say so, not what it holds
+            message = _closed_early(state.source)
+            _file_error(state.stats, state.uri, message, 0)
+            return
+        if not sniffed.gzip:
+            _file_error(state.stats, state.uri, sniffed.problem, 0)
+            return
+        broken = _Broken(0, sniffed.problem)  # a gzip input whose start is damaged (or foreign)
+    while True:
+        if broken is None:
+            broken = yield from _read_pass(state)
+            if broken is None:
+                return
+        if not (state.gzip and broken.resumable):
+            _give_up(state, broken)
+            return
+        try:
+            found = find_next_member(state.source, max(broken.offset + 1, state.floor))
+        except Exception as error:
+            broken.message += f"; then a read error while looking for the next gzip member: {_one_line(error)}"
+            found = None
+        if found is None:
+            _give_up(state, broken)
+            return
+        target, kind = found
+        if not state.kind_known:
+            state.is_arc, state.kind_known = kind == "arc", True
+        _skip(state, broken, target)
+        broken = None
+
+
+def _read_pass(state: _FileState) -> Generator[Page | ArchiveImage, None, _Broken | None]:
+    """Read records from the source's position until the end (None) or damage (`_Broken`)."""
+    start = state.source.tell()
+    broken = yield from _read_records(state, start)
+    if broken is not None:
+        # After damage warcio's offset arithmetic (compressed position minus buffered
+        # decompressed bytes) can point before the pass, even below 0. Damage is never before
+        # the pass, and the next pass starts after this one did, so reading always moves on.
+        broken.offset = max(broken.offset, start)
+        state.floor = max(state.floor, start + 1)
+    return broken
+
+
+def _read_records(state: _FileState, start: int) -> Generator[Page | ArchiveImage, None, _Broken | None]:
+    iterator = archive_iterator(state.source, gzip=state.gzip)
+    records = iter(iterator)
+    while True:
+        state.current, state.record = None, None
         try:
             try:
-                outcome, wanted = _classify(record, options, stats)
-            except RecordError as error:
-                outcome, wanted = f"failed_{error.reason}", None
-            offset = iterator.get_record_offset()  # reads the rest of the record first
-            length = iterator.get_record_length()
-        except _READ_ERRORS as error:
-            stats.outcomes["failed_read_error"] += 1
-            _file_error(stats, uri, f"read error in record{_at(iterator.offset)}: {_one_line(error)}", complete)
-            return
-        _note(stats, "content_length_mismatch", iterator.err_count - warnings_before)
-
-        missing = getattr(record.raw_stream, "limit", 0)
-        if missing > 0:
-            stats.outcomes["failed_file_damaged"] += 1
-            _file_error(
-                stats,
-                uri,
-                f"data ends {missing} bytes short of the {record.length}-byte {record.rec_type} record at offset "
-                f"{offset} (file truncated or corrupt)",
-                complete,
-            )
-            return
-
-        stats.outcomes[outcome] += 1
-        complete += 1
-        if wanted is not None:
-            yield _build(uri, record, wanted, offset, length, is_arc, stats)
-
+                record = next(records)
+            except StopIteration:
+                break
+            item = _take(state, iterator, record)
+        except _Broken as broken:
+            return broken
+        except Exception as error:
+            return _broken_by(state, error, max(iterator.offset, start))
+        if item is not None:
+            yield item
     try:
-        leftover = reader.count - iterator.offset + len(reader.read(1))
-    except _READ_ERRORS as error:
-        _file_error(stats, uri, f"read error after the last record: {_one_line(error)}", complete)
-        return
-    if reader.missing_at_end:
-        message = f"connection closed after {reader.count} bytes, {reader.missing_at_end} bytes short of the file"
-        _file_error(stats, uri, message, complete)
-    elif leftover > 0:
-        message = f"bytes after offset {iterator.offset} could not be read as records (corrupt gzip or junk)"
-        _file_error(stats, uri, message, complete)
+        if state.source.read(1):
+            raise _Broken(
+                iterator.offset,
+                f"bytes after offset {iterator.offset} could not be read as records (corrupt gzip or junk)",
+            )
+        if state.source.missing_at_end:
+            message = _closed_early(state.source)
+            raise _Broken(iterator.offset, message, resumable=False)
+    except _Broken as broken:
+        return broken
+    except Exception as error:
+        return _broken_by(state, error, max(iterator.offset, start))
+    return None
+
+
+def _take(state: _FileState, iterator: ArchiveIterator, record: ArcWarcRecord) -> Page | ArchiveImage | None:
+    """Count one record (type and outcome) and return its page or image, if it has one.
+
+    Raises `_Broken` when the record is damaged; any other exception escaping from here is
+    damage too (the caller converts it), with the record counted under its type once known.
+    """
+    stats, options = state.stats, state.options
+    start = iterator.offset
+    declared = record.rec_headers.get_header("Content-Length") or ""
+    if not declared.strip().isdigit():
+        # warcio reads such a record as empty and then parses its content as the next header;
+        # it is also what junk that happens to split into five ARC fields looks like.
+        raise _Broken(
+            start,
+            f"invalid record header at offset {start}: Content-Length {declared[:40]!r} is not a number "
+            "(not a WARC/ARC file, or corrupt)",
+        )
+    key = _type_key(record, state.is_arc)
+    stats.records_by_type[key] += 1
+    state.current, state.record = key, record
+
+    warnings_before = iterator.err_count
+    try:
+        outcome, wanted = _classify(record, options, stats)
+    except RecordError as error:
+        outcome, wanted = f"failed_{error.reason}", None
+    offset = iterator.get_record_offset()  # reads the rest of the record first
+    length = iterator.get_record_length()
+    _note(stats, "content_length_mismatch", iterator.err_count - warnings_before)
+
+    missing = getattr(record.raw_stream, "limit", 0)
+    if missing > 0:
+        raise _Broken(offset, _short_message(record, missing, offset))
+    if state.gzip:
+        # In a per-record-gzip input a record and its gzip member end together.
+        ended = member_ended(iterator)
+        more = iterator.next_line  # text after the record's blank lines, still in its member
+        if ended and more is None:
+            state.members_ended = True
+        elif not state.members_ended and (not ended or record_kind(more or b"") is not None):
+            pass  # the first member holds several records: a whole-file gzip, warcio says so at the next
+        elif not ended:
+            # Corrupt deflate data can decode on without an error past the member's real end;
+            # what it yields there is not this record.
+            message = f"the gzip member of the {key} record at offset {start} goes on past the record (corrupt gzip data)"
+            raise _Broken(start, message)
+        else:
+            # Its Content-Length is too small: the payload is cut, and the rest of the member
+            # would pass for another record.
+            message = f"the {key} record at offset {start} ends before its gzip member does (Content-Length too small)"
+            raise _Broken(start, message)
+
+    item = None if wanted is None else _build(state.uri, record, wanted, offset, length, state.is_arc, stats)
+    stats.outcomes[outcome] += 1
+    state.current, state.record = None, None
+    state.complete += 1
+    state.floor = max(state.floor, offset + 1, offset + length)
+    return item
+
+
+def _broken_by(state: _FileState, error: Exception, offset: int) -> _Broken:
+    """The `_Broken` for an exception raised while reading the record at `offset`."""
+    record, key = state.record, state.current
+    what = f"the {key} record at offset {offset}" if key else f"the record at offset {offset}"
+    if isinstance(error, MemberDamaged):
+        missing = getattr(record.raw_stream, "limit", 0) if record is not None else 0
+        if error.truncated and missing > 0:
+            message = _short_message(record, missing, offset)
+        elif error.truncated:
+            message = f"the input ends inside the gzip member of {what} (file truncated)"
+        else:
+            message = f"{error.detail} in the gzip member of {what}"
+        if error.truncated and state.source.missing_at_end:
+            message += f"; the connection closed {state.source.missing_at_end} bytes short of the file"
+        return _Broken(offset, message)
+    if isinstance(error, (OSError, http.client.HTTPException)):
+        # The input failed, not its data: nothing further can be read from it.
+        prefix = f"read error in {what}" if key else f"unreadable record at offset {offset}"
+        return _Broken(offset, f"{prefix}: {_one_line(error)}", outcome="failed_read_error", resumable=False)
+    if isinstance(error, ArchiveLoadFailed) and _NOT_CHUNKED in str(error) and not state.members_ended:
+        # Several records in the input's first gzip member: gzip of a whole WARC, not damage.
+        return _Broken(offset, f"unreadable record at offset {offset}: {_one_line(error)}", resumable=False)
+    # Anything else warcio (or weft) raised while parsing is damaged data: a garbage header, a
+    # record cut in its header block.
+    prefix = f"damaged {what[4:]}" if key else f"unreadable record at offset {offset}"
+    return _Broken(offset, f"{prefix}: {_one_line(error)}")
+
+
+def _closed_early(source: Source) -> str:
+    return f"connection closed after {source.count} bytes, {source.missing_at_end} bytes short of the file"
+
+
+def _short_message(record: ArcWarcRecord, missing: int, offset: int) -> str:
+    return (
+        f"data ends {missing} bytes short of the {record.length}-byte {record.rec_type} record at offset "
+        f"{offset} (file truncated or corrupt)"
+    )
+
+
+def _give_up(state: _FileState, broken: _Broken) -> None:
+    """End the input with a file error; the record the damage hit is failed if it was counted."""
+    if state.current is not None:
+        state.stats.outcomes[broken.outcome] += 1
+    _file_error(state.stats, state.uri, broken.message, state.complete)
+
+
+def _skip(state: _FileState, broken: _Broken, target: int) -> None:
+    """Count the damaged record as failed (as `unknown` when its header was unreadable) and note
+    the damage, before reading on from the gzip member at `target`."""
+    if state.current is None:
+        state.stats.records_by_type[UNKNOWN_TYPE] += 1
+    state.stats.outcomes[broken.outcome] += 1
+    state.current, state.record = None, None
+    state.floor = max(state.floor, target + 1)
+    skipped = target - broken.offset
+    message = f"{broken.message}; read on from the next intact gzip member at offset {target} ({skipped} bytes on)"
+    _record_error(state, broken.offset, message)
 
 
 def _classify(record: ArcWarcRecord, options: ReadOptions, stats: ReadStats) -> tuple[str, _Wanted | None]:
@@ -441,30 +632,27 @@ def _type_key(record: ArcWarcRecord, is_arc: bool) -> str:
     return rec_type
 
 
-def _looks_like_arc(head: bytes) -> bool:
-    """Whether the input is an ARC file (warcio's arc2warc mode hides this from the records, but
-    ARC records need weft's synthetic `<arc:NAME:OFFSET>` ids and their own type names)."""
-    if head[:2] == b"\x1f\x8b":
-        try:
-            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 64)
-        except zlib.error:
-            return False
-    return not head.lstrip()[:5] == b"WARC/"
-
-
 def _note(stats: ReadStats, name: str, count: int) -> None:
     if count:
         stats.notes[name] += int(count)
 
 
 def _file_error(stats: ReadStats, uri: str, message: str, records_before: int) -> None:
-    stats.file_errors.append({"file": uri, "error": message, "records_before": records_before})
+    stats.file_errors.append({"file": uri, "error": _printable(message), "records_before": records_before})
+
+
+def _record_error(state: _FileState, offset: int, message: str) -> None:
+    if state.listed >= MAX_RECORD_ERRORS_LISTED:
+        state.stats.notes["record_errors_not_listed"] += 1
+        return
+    state.listed += 1
+    state.stats.record_errors.append({"file": state.uri, "offset": offset, "error": _printable(message)})
 
 
 def _one_line(error: BaseException) -> str:
     """One readable line for the manifest from a third-party exception (warcio's are multi-line)."""
     text = str(error)
-    if "non-chunked gzip" in text:
+    if _NOT_CHUNKED in text:
         return "gzip stream spans several records (not one gzip member per record); fix with `warcio recompress`"
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     message = lines[0] if lines else ""
@@ -474,6 +662,9 @@ def _one_line(error: BaseException) -> str:
     return f"{name}: {message}" if message else name
 
 
-def _at(offset: int) -> str:
-    """The text ` at offset N` when warcio's position means something (not inside a whole-file gzip)."""
-    return f" at offset {offset}" if offset >= 0 else ""
+def _printable(text: str) -> str:
+    """`text` with control characters escaped: a message from damaged data stays one line and
+    carries no terminal escape sequences."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)

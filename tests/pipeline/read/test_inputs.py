@@ -327,6 +327,17 @@ def test_http_503_once_then_success(site: LoopbackSite, shared_data: Path) -> No
     assert [path for path, _ in site.requests] == ["/flaky.warc", "/flaky.warc"]
 
 
+def test_http_408_is_retried_other_4xx_are_not(site: LoopbackSite, shared_data: Path) -> None:
+    body = (shared_data / BOOKS_WARC).read_bytes()
+    url = site.add("/slow-client.warc", body, fail_first=(408,))
+    with open_input(url, timeout=5, retries=2) as stream:
+        assert stream.read() == body
+    url = site.add("/forbidden.warc", body, fail_first=(403,))
+    with pytest.raises(FileError, match=r"HTTP 403"):
+        open_input(url, timeout=5, retries=2)
+    assert [path for path, _ in site.requests] == ["/slow-client.warc"] * 2 + ["/forbidden.warc"]
+
+
 def test_http_keeps_failing_gives_up(site: LoopbackSite) -> None:
     url = site.add("/down.warc", b"never", fail_first=(429, 500))
     with pytest.raises(FileError, match=r"gave up after 2 attempt\(s\): HTTP 500"):

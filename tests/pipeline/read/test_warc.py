@@ -227,15 +227,22 @@ def test_truncated_copy_keeps_the_records_before_the_damage(tmp_path: Path, shar
             assert stats.file_errors == []
 
 
-def test_corrupt_bytes_inside_a_member(tmp_path: Path, shared_data: Path) -> None:
+def test_corrupt_bytes_inside_a_member_cost_that_record_only(tmp_path: Path, shared_data: Path) -> None:
+    full_items, full_stats = _read(shared_data / CC_WARC)
     data = bytearray((shared_data / CC_WARC).read_bytes())
     data[30_000:30_200] = bytes(200)
     path = tmp_path / "corrupt.warc.gz"
     path.write_bytes(bytes(data))
     items, stats = _read(path)
-    assert len(_pages(items)) == 1
-    assert stats.outcomes["failed_file_damaged"] == 1
-    assert stats.file_errors[0]["records_before"] == 5
+    hit = [p for p in _pages(full_items) if p.provenance.warc_record_offset < 30_200 <= p.provenance.warc_record_offset + p.provenance.warc_record_length]
+    assert len(hit) == 1
+    assert [p.html for p in _pages(items)] == [p.html for p in _pages(full_items) if p is not hit[0]]
+    assert stats.outcomes["failed_file_damaged"] == 1 and stats.outcomes["page"] == 15
+    assert sum(stats.records_by_type.values()) == sum(full_stats.records_by_type.values())
+    assert stats.file_errors == []
+    (error,) = stats.record_errors
+    assert error["offset"] == hit[0].provenance.warc_record_offset == 12_685
+    assert "incorrect data check" in error["error"] and "next intact gzip member at offset 31493" in error["error"]
 
 
 def test_whole_file_gzip_and_junk(tmp_path: Path, shared_data: Path) -> None:
@@ -246,13 +253,15 @@ def test_whole_file_gzip_and_junk(tmp_path: Path, shared_data: Path) -> None:
     assert "warcio recompress" in error["error"] and error["records_before"] == 1
 
     junk = tmp_path / "junk.warc"
-    for text in (b"<html>this is not a WARC file</html>\n", b"hello\nworld\n"):
+    for text, says in (
+        (b"<html>this is not a WARC file</html>\n", "an HTML page"),
+        (b"hello\nworld\n", "bytes b'hello\\nworld\\n'"),
+    ):
         junk.write_bytes(text)
         items, stats = _read(junk)
         assert items == [] and sum(stats.records_by_type.values()) == 0
         (error,) = stats.file_errors
-        assert re.match(r"(invalid|unreadable) record (header )?at offset 0: ", error["error"]), error
-        assert "\n" not in error["error"]
+        assert error["error"] == f"not a WARC or ARC file: it starts with {says}", error
 
 
 def test_missing_file_is_a_file_error(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ Each image slot of a kept document gets, in order: nothing beyond `images.max_im
 (status `over_cap`, so a gallery page cannot flood the downloader); its `data:` URI decoded in
 place; or the outcome of its URL from the exchange (`pipeline/images/resolve.py`). A slot whose
 image is not `ok` leaves the document for `dropped_slots` with its status as the reason and its
-fetch record attached, so nothing vanishes; the text around it is joined.
+fetch record attached, so nothing vanishes; the text around it is joined. Slots leave through
+`weft.filters.slots.remove_slots`, the same way a rule drops one, so `dropped_slots` stays in
+page order and every position counts the segments the trainer sees.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from urllib.parse import unquote_to_bytes
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from weft.filters.slots import remove_slots
 from weft.pipeline.chunk import Chunk, table_to_chunk
 from weft.pipeline.images import status as st
 from weft.pipeline.images.resolve import image_row
@@ -26,7 +29,7 @@ from weft.pipeline.images.settings import ImageSettings
 from weft.pipeline.layout import OutputLayout
 from weft.pipeline.net.urls import canonical_url
 from weft.pipeline.stage import Stage
-from weft.schemas.document import Document, DroppedSlot, FetchResult, ImageInfo, TextBlock
+from weft.schemas.document import Document, FetchResult, ImageInfo, TextBlock
 
 
 def decode_data_uri(uri: str) -> tuple[bytes, str | None]:
@@ -63,18 +66,14 @@ class AttachImages(Stage):
         return chunk
 
     def attach(self, doc: Document, by_url: dict[str, dict[str, Any]], counts: Counter[str]) -> Document:
-        segments: list[Any] = []
-        dropped = list(doc.dropped_slots)
+        """`doc` with every slot's fetch record and decoded facts; slots without an `ok` image
+        leave through `remove_slots`, like a slot a rule drops."""
+        segments: list[Any] = list(doc.segments)
+        drops: dict[int, str] = {}
         cap = self.settings.config.max_images_per_doc
         seen_images = 0
-        for seg in doc.segments:
+        for i, seg in enumerate(segments):
             if isinstance(seg, TextBlock):
-                if segments and isinstance(segments[-1], TextBlock):
-                    # The two blocks met where an image was dropped: one block, as the extractor
-                    # would have written it had the image never been there.
-                    segments[-1] = TextBlock(f"{segments[-1].text}\n\n{seg.text}")
-                else:
-                    segments.append(seg)
                 continue
             seen_images += 1
             if seen_images > cap:
@@ -89,12 +88,11 @@ class AttachImages(Stage):
             info = None if image["info"] is None else ImageInfo(**image["info"])
             counts[fetch.status] += 1
             if fetch.status == st.OK:
-                segments.append(replace(seg, content=image["content"], content_type=image["content_type"], info=info, fetch=fetch))
+                segments[i] = replace(seg, content=image["content"], content_type=image["content_type"], info=info, fetch=fetch)
             else:
-                dropped.append(DroppedSlot(len(segments), seg.raw_value, seg.source_attr, seg.url, fetch.status, seg.alt, info, fetch))
-        doc.segments = segments
-        doc.dropped_slots = dropped
-        return doc
+                segments[i] = replace(seg, info=info, fetch=fetch)
+                drops[i] = fetch.status
+        return remove_slots(replace(doc, segments=segments), drops)
 
     def _data_uri_image(self, uri: str) -> dict[str, Any]:
         try:

@@ -80,7 +80,7 @@ class Chunk:
 
     @property
     def stem(self) -> str:
-        return f"{self.input_tag}-p{self.records[0].ordinal:07d}"
+        return stem_of(self.input_tag, self.records[0].ordinal)
 
     @property
     def kept(self) -> list[PageRecord]:
@@ -88,6 +88,11 @@ class Chunk:
 
     def outcomes(self) -> Counter[str]:
         return Counter(r.outcome_key for r in self.records)
+
+
+def stem_of(input_tag: str, first_ordinal: int) -> str:
+    """A chunk's name: its input's tag and the ordinal of its first page."""
+    return f"{input_tag}-p{first_ordinal:07d}"
 
 
 def scores_json(scores: dict[str, Any]) -> str | None:

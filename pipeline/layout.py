@@ -10,8 +10,10 @@ paths themselves; they ask `OutputLayout`, so the tree below is defined here and
       _ledger/<stem>.parquet          one row per page read
       _ledger/images/<stem>.parquet   one row per image slot of a written document
       _rejects/<rule>/<reason>.jsonl  a sample of what each rule dropped (or --rejects DIR)
+      _work/job.json                  which job this is (config hash, inputs): what --resume checks
       _work/done/<step>/<unit>.json   per unit of work (read/<input tag>, documents/<stem>,
                                       images/part-<n>, finalize/<stem>): what it did; written last
+      _work/images/part-<n>.parquet   per image-exchange partition: each URL's outcome per chunk
       _work/archive_images/<tag>.parquet   the input's image records, by canonical URL
       _work/docs/<stem>.parquet       per chunk: documents after the text rules (image stage on)
       _work/rejects/<name>.jsonl      per chunk and rule stage: its sample of dropped documents
@@ -97,6 +99,15 @@ class OutputLayout:
 
     def docs(self, stem: str) -> Path:
         return self.docs_dir / f"{stem}.parquet"
+
+    @property
+    def job_file(self) -> Path:
+        """Which job this directory holds (config hash, inputs, versions): `--resume` checks it."""
+        return self.work / "job.json"
+
+    def resolved(self, part: int) -> Path:
+        """One image-exchange partition's outcomes, kept so a resumed job need not resolve again."""
+        return self.work / "images" / f"part-{part:05d}.parquet"
 
     def done_dir(self, step: str) -> Path:
         return self.work / "done" / step
@@ -201,39 +212,73 @@ def _weft_artifacts(out: Path) -> list[Path]:
     return sorted(found)
 
 
-def claim_output_dir(path: str, *, overwrite: bool, resume: bool = False) -> Path:
-    """Create or validate `path`; returns it absolute (Ray workers may run elsewhere).
+def claim_output_dir(path: str, *, overwrite: bool, resume: bool = False, identity: dict[str, Any] | None = None) -> Path:
+    """Create or validate `path` for the job `identity` (`pipeline/run/job.py`); returns it
+    absolute (Ray workers may run elsewhere).
 
     Shards are named from the inputs, so a second job writing into the same directory could
     silently interleave with (or half-replace) the first job's shards: a directory that already
-    holds weft's files is refused unless the user says `--overwrite`, and then only what weft
-    itself writes is removed, never other files. With `resume`, earlier download results
-    (`_work/downloads`) survive, so a rerun fetches only the images that are missing or failed
-    with a retryable error."""
+    holds weft's files is refused unless the user says what to do, and then only what weft itself
+    writes is ever removed:
+
+    - `--resume`: finish the job this directory holds (a killed run): everything a unit of work
+      finished stays and is not redone. Refused when the directory holds another job (another
+      config or other inputs, by `_work/job.json`).
+    - `--overwrite`: remove the earlier job's files and start again.
+    - `--overwrite --resume`: start again, but keep the earlier download results
+      (`_work/downloads`), so only images that are missing or failed with a retryable error are
+      fetched again.
+    """
     if not path:
         raise UserError("no output directory given (use --output DIR or output.path in the job spec)")
     out = Path(path).expanduser().resolve()
     if out.exists() and not out.is_dir():
         raise UserError(f"output {out} exists and is not a directory")
+    layout = OutputLayout(out)
     if out.is_dir():
         artifacts = _weft_artifacts(out)
-        if artifacts and not overwrite:
+        if resume and not overwrite:
+            _check_same_job(layout, identity)
+        elif artifacts and not overwrite:
+            if not layout.manifest.is_file() and layout.job_file.is_file():
+                raise UserError(f"output {out} holds a job that did not finish (no {MANIFEST_NAME}): "
+                                "use --resume to finish it, or --overwrite to start again")
             raise UserError(f"output {out} already holds another job's shards or manifest (use --overwrite to replace them)")
-        kept = out / KEPT_ON_RESUME
-        parked = out / ".weft-resume-downloads"
-        if resume and kept.is_dir():
-            shutil.rmtree(parked, ignore_errors=True)
-            kept.rename(parked)
-        for artifact in artifacts:
-            if artifact.is_dir():
-                shutil.rmtree(artifact)
-            else:
-                artifact.unlink()
-        if resume and parked.is_dir():
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            parked.rename(kept)
+        else:
+            _clear(out, artifacts, keep_downloads=resume)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create output directory {out}: {exc.strerror}") from None
+    if identity is not None:
+        write_json_atomic(layout.job_file, identity, durable=True)
     return out
+
+
+def _check_same_job(layout: OutputLayout, identity: dict[str, Any] | None) -> None:
+    if not layout.job_file.is_file():
+        if _weft_artifacts(layout.root):
+            raise UserError(f"output {layout.root} holds no resumable job ({WORK}/job.json is missing): "
+                            "use --overwrite to start again")
+        return
+    held = json.loads(layout.job_file.read_text(encoding="utf-8"))
+    if identity is not None and held != identity:
+        differ = ", ".join(k for k in sorted(set(held) | set(identity)) if held.get(k) != identity.get(k))
+        raise UserError(f"output {layout.root} holds another job (its {differ} differ): --resume finishes only "
+                        "the same job with the same inputs; use --overwrite to start again")
+
+
+def _clear(out: Path, artifacts: list[Path], *, keep_downloads: bool) -> None:
+    kept = out / KEPT_ON_RESUME
+    parked = out / ".weft-resume-downloads"
+    if keep_downloads and kept.is_dir():
+        shutil.rmtree(parked, ignore_errors=True)
+        kept.rename(parked)
+    for artifact in artifacts:
+        if artifact.is_dir():
+            shutil.rmtree(artifact)
+        else:
+            artifact.unlink()
+    if keep_downloads and parked.is_dir():
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        parked.rename(kept)

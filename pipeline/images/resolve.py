@@ -22,6 +22,7 @@ from collections import Counter
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from weft.pipeline.images import status as st
 from weft.pipeline.images.download import ByteBudget, LocalBudget, UnlimitedBudget, batch_id, download_batch
@@ -29,7 +30,7 @@ from weft.pipeline.images.exchange import ARCHIVE, CHUNK, PRIOR, SLOT
 from weft.pipeline.images.settings import ImageSettings
 from weft.pipeline.images.validate import ImageRejected, inspect_image, sniff_content_type
 from weft.pipeline.layout import OutputLayout, write_parquet_atomic
-from weft.pipeline.markers import write_marker
+from weft.pipeline.markers import has_marker, write_marker
 from weft.pipeline.net.policy import Refused, check_url
 from weft.pipeline.stage import Resources, Stage
 from weft.schemas.arrow import FETCH_TYPE, IMAGE_INFO_TYPE, fetch_dict, info_dict
@@ -139,8 +140,11 @@ class ResolveImages(Stage):
         self.budget = budget or (LocalBudget(limit) if limit else UnlimitedBudget())
 
     def process(self, rows: pa.Table) -> pa.Table:
-        """`rows`: every `EXCHANGE_SCHEMA` row of one partition."""
+        """`rows`: every `EXCHANGE_SCHEMA` row of one partition. A partition resolved before (a
+        resumed job) is read back instead of resolved again."""
         part = rows.column("part")[0].as_py()
+        if has_marker(self.layout, IMAGES_STEP, f"part-{part:05d}"):
+            return pq.read_table(self.layout.resolved(part))
         needed: dict[str, list[str]] = {}
         chunks: set[str] = set()
         archive: dict[str, list[dict[str, Any]]] = {}
@@ -156,12 +160,14 @@ class ResolveImages(Stage):
             elif kind == PRIOR and (url not in prior or (row["attempt"] or 0) > (prior[url]["attempt"] or 0)):
                 prior[url] = row
         images = self.resolve(sorted(needed), archive, prior)
-        counts = Counter(f"{i['fetch']['source']}:{i['fetch']['status']}" for i in images.values())
-        write_marker(self.layout, IMAGES_STEP, f"part-{part:05d}", {"unique_images": dict(sorted(counts.items()))})
         out = [{"stem": stem, "url": None} for stem in sorted(chunks)]
         for url in sorted(needed):
             out.extend({"stem": stem, **images[url]} for stem in sorted(set(needed[url])))
-        return pa.Table.from_pylist(out, schema=RESOLVED_SCHEMA)
+        table = pa.Table.from_pylist(out, schema=RESOLVED_SCHEMA)
+        write_parquet_atomic(self.layout.resolved(part), table)
+        counts = Counter(f"{i['fetch']['source']}:{i['fetch']['status']}" for i in images.values())
+        write_marker(self.layout, IMAGES_STEP, f"part-{part:05d}", {"unique_images": dict(sorted(counts.items()))})
+        return table
 
     def resolve(self, urls: list[str], archive: dict[str, list[dict[str, Any]]], prior: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """{url: image row} for `urls`, downloading what has no copy and no final earlier result."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from weft.jobs.spec import JobConfig
+from weft.pipeline import __version__
 from weft.pipeline.layout import OutputLayout, claim_output_dir
 from weft.pipeline.read.inputs import resolve_inputs
 from weft.pipeline.rules.stage import merge_rejects
@@ -14,6 +17,7 @@ from weft.pipeline.run.local import LocalExecutor
 from weft.pipeline.run.plan import Plan, build_plan, check_job
 from weft.pipeline.run.ray_executor import RayExecutor
 from weft.pipeline.write.manifest import build_manifest, write_manifest
+from weft.schemas.document import SCHEMA_VERSION
 
 
 def _now() -> str:
@@ -35,11 +39,27 @@ def explain(cfg: JobConfig) -> str:
     return f"executor: {cfg.executor}\n{plan.explain()}"
 
 
+def job_identity(cfg: JobConfig, inputs: list[str]) -> dict[str, Any]:
+    """What makes two runs the same job for `--resume`: every setting that can change what is
+    written (not where it runs, not how the directory was claimed), the inputs, and the versions
+    of weft and of the shard format."""
+    config = cfg.to_dict()
+    for volatile in ("executor", "ray", "input"):
+        config.pop(volatile)
+    config["output"] = {k: v for k, v in config["output"].items() if k not in ("path", "overwrite", "resume")}
+    digest = lambda data: hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()  # noqa: E731
+    return {"config_sha256": digest(config), "inputs_sha256": digest(inputs), "inputs": len(inputs),
+            "weft_version": __version__, "schema_version": SCHEMA_VERSION}
+
+
 def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -> dict[str, Any]:
-    """Run a whole job and return its manifest (also written to `OUTPUT/_manifest.json`)."""
+    """Run a whole job and return its manifest (also written to `OUTPUT/_manifest.json`). With
+    `output.resume`, units of work an earlier run of the same job finished are not redone."""
     check_job(cfg)  # a job whose rules cannot run fails before any input is touched
     inputs = resolve_inputs(cfg.input.paths, paths_base=cfg.input.paths_base, offset=cfg.input.offset, limit=cfg.input.limit)
-    layout = layout_for(cfg, claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite, resume=cfg.output.resume))
+    root = claim_output_dir(cfg.output.path, overwrite=cfg.output.overwrite, resume=cfg.output.resume,
+                            identity=job_identity(cfg, inputs))
+    layout = layout_for(cfg, root)
     plan: Plan = build_plan(cfg, layout)
     started = _now()
     log(f"weft: {len(inputs)} input file(s) -> {layout.root}")

@@ -29,18 +29,19 @@ class LocalExecutor:
         for phase in plan.phases:
             started = time.perf_counter()
             if isinstance(phase, MapInputs):
-                self.map_inputs(phase, inputs, shared)
+                self.map_inputs(phase, inputs, layout, shared)
             else:
                 self.exchange(phase, layout, shared)
             log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")
         return {"mode": "local", "cpus": 1, "nodes": 1}
 
-    def map_inputs(self, phase: MapInputs, inputs: list[str], shared: Shared) -> None:
+    def map_inputs(self, phase: MapInputs, inputs: list[str], layout: OutputLayout, shared: Shared) -> None:
         read = _ready(phase.read(shared))
         chain = [_ready(make(shared)) for make in phase.chain]
-        for uri in inputs:
+        for uri in phase.pending_inputs(layout, inputs):
             for pages in read.process(pa.table({"uri": [uri]})):
-                run_chain(chain, pages)
+                if not phase.chunk_done(layout, pages):
+                    run_chain(chain, pages)
 
     def exchange(self, phase: Exchange, layout: OutputLayout, shared: Shared) -> None:
         parts = phase.partitions(layout)
@@ -57,7 +58,8 @@ class LocalExecutor:
             return
         chain = [_ready(make(shared)) for make in phase.chain]
         for group in _groups(pa.concat_tables(reduced), phase.group_key):
-            run_chain(chain, group)
+            if not phase.group_done(layout, group):
+                run_chain(chain, group)
 
 
 def _ready(stage: Stage) -> Stage:

@@ -23,6 +23,7 @@ new kind of phase.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Union
@@ -41,9 +42,11 @@ from weft.pipeline.images.exchange import (
 from weft.pipeline.images.resolve import ResolveImages
 from weft.pipeline.images.settings import ImageSettings
 from weft.pipeline.images.stage import StageChunk
+from weft.pipeline.chunk import stem_of
 from weft.pipeline.layout import OutputLayout
-from weft.pipeline.markers import read_markers
-from weft.pipeline.read.stage import ReadStage
+from weft.pipeline.markers import has_marker, read_markers
+from weft.pipeline.read.inputs import input_tag
+from weft.pipeline.read.stage import READ_STEP, ReadStage
 from weft.pipeline.rules.stage import RulesStage, rule_chain
 from weft.pipeline.stage import Stage
 from weft.pipeline.write.stage import WriteStage
@@ -65,12 +68,29 @@ StageFactory = Callable[[Shared], Stage]
 
 @dataclass(frozen=True)
 class MapInputs:
-    """Read each input file into chunks; run `chain` on every chunk."""
+    """Read each input file into chunks; run `chain` on every chunk. The chain's last stage writes
+    the chunk's marker under `step`."""
 
     name: str
     read: StageFactory
     chain: tuple[StageFactory, ...]
     persists: tuple[str, ...]
+    step: str
+
+    def pending_inputs(self, layout: OutputLayout, inputs: list[str]) -> list[str]:
+        """The inputs with work left: not read to the end, or a chunk of theirs not done."""
+        return [uri for uri in inputs if not self._input_done(layout, uri)]
+
+    def _input_done(self, layout: OutputLayout, uri: str) -> bool:
+        marker = layout.done(READ_STEP, input_tag(uri))
+        if not marker.is_file():
+            return False
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        return all(has_marker(layout, self.step, stem_of(data["input_tag"], c["first"])) for c in data["chunks"])
+
+    def chunk_done(self, layout: OutputLayout, pages: pa.Table) -> bool:
+        """Whether a chunk (one chunk's page table) finished in an earlier run of this job."""
+        return has_marker(layout, self.step, stem_of(pages.column("input_tag")[0].as_py(), pages.column("ordinal")[0].as_py()))
 
 
 @dataclass(frozen=True)
@@ -106,6 +126,11 @@ class Exchange:
     group_key: str
     chain: tuple[StageFactory, ...]
     persists: tuple[str, ...]
+    step: str
+    """The step under which the chain's last stage writes each group's marker."""
+
+    def group_done(self, layout: OutputLayout, group: pa.Table) -> bool:
+        return has_marker(layout, self.step, str(group.column(self.group_key)[0].as_py()))
 
 
 Phase = Union[MapInputs, Exchange]
@@ -171,6 +196,7 @@ def build_plan(cfg: JobConfig, layout: OutputLayout) -> Plan:
             (extract, text_rules, lambda _s: WriteStage(cfg, layout, DOCUMENTS_STEP, with_images=False)),
             persists=("_work/done/read/<input>.json", "_work/archive_images/<input>.parquet", "<stem>-<part>.parquet|.tar",
                       "_ledger/<stem>.parquet", "_work/done/documents/<stem>.json"),
+            step=DOCUMENTS_STEP,
         )
         return Plan(cfg.name, (documents,), final_step=DOCUMENTS_STEP, marker_steps=(DOCUMENTS_STEP,))
     settings = ImageSettings.from_config(cfg.images)
@@ -179,6 +205,7 @@ def build_plan(cfg: JobConfig, layout: OutputLayout) -> Plan:
         (extract, text_rules, lambda _s: StageChunk(layout, DOCUMENTS_STEP, cfg.images.max_images_per_doc)),
         persists=("_work/done/read/<input>.json", "_work/archive_images/<input>.parquet", "_work/docs/<stem>.parquet",
                   "_work/done/documents/<stem>.json"),
+        step=DOCUMENTS_STEP,
     )
 
     def partitions(layout: OutputLayout) -> int:
@@ -202,9 +229,10 @@ def build_plan(cfg: JobConfig, layout: OutputLayout) -> Plan:
             lambda _s: RulesStage(cfg.filters, "image", layout),
             lambda _s: WriteStage(cfg, layout, FINALIZE_STEP, with_images=True),
         ),
-        persists=("_work/downloads/ (img2dataset shards, results/<batch>.parquet)", "_work/done/images/part-<n>.json",
-                  "<stem>-<part>.parquet|.tar", "_ledger/<stem>.parquet", "_ledger/images/<stem>.parquet",
-                  "_work/done/finalize/<stem>.json"),
+        persists=("_work/downloads/ (img2dataset shards, results/<batch>.parquet)", "_work/images/part-<n>.parquet",
+                  "_work/done/images/part-<n>.json", "<stem>-<part>.parquet|.tar", "_ledger/<stem>.parquet",
+                  "_ledger/images/<stem>.parquet", "_work/done/finalize/<stem>.json"),
+        step=FINALIZE_STEP,
     )
     return Plan(cfg.name, (documents, images), final_step=FINALIZE_STEP, marker_steps=(DOCUMENTS_STEP, FINALIZE_STEP),
                 budget_bytes=cfg.images.max_job_bytes)

@@ -28,6 +28,7 @@ import os
 import time
 import uuid
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -183,12 +184,16 @@ class _Read(_Task):
 
 
 class _ChunkChain(_Task):
-    """The chain on every chunk of a block; Ray may hand over several chunks in one block, never
-    part of one (checked, since shard names depend on it)."""
+    """The chain on every chunk of a block that is not done yet; Ray may hand over several chunks
+    in one block, never part of one (checked, since shard names depend on it)."""
+
+    def __init__(self, run_id: str, slot: int, stages: list[Stage], phase: MapInputs, layout: OutputLayout) -> None:
+        super().__init__(run_id, slot, stages)
+        self.phase, self.layout = phase, layout
 
     def __call__(self, pages: pa.Table) -> pa.Table:
         stages = self._stages()
-        done = [str(run_chain(stages, chunk)) for chunk in split_chunks(pages)]
+        done = [str(run_chain(stages, chunk)) for chunk in split_chunks(pages) if not self.phase.chunk_done(self.layout, chunk)]
         return pa.table({"unit": pa.array(done, pa.string())})
 
 
@@ -209,9 +214,16 @@ class _SourceRows(_Task):
 
 
 class _Group(_Task):
-    """One group of a `map_groups`: through the stages; a result that is no table becomes its unit name."""
+    """One group of a `map_groups` through the stages (unless `done` says an earlier run of the
+    job finished it); a result that is no table becomes its unit name."""
+
+    def __init__(self, run_id: str, slot: int, stages: list[Stage], done: Callable[[pa.Table], bool] | None = None) -> None:
+        super().__init__(run_id, slot, stages)
+        self.done = done
 
     def __call__(self, group: pa.Table) -> pa.Table:
+        if self.done is not None and self.done(group):
+            return pa.table({"unit": pa.array([], pa.string())})
         out = run_chain(self._stages(), group)
         return out if isinstance(out, pa.Table) else pa.table({"unit": pa.array([str(out)], pa.string())})
 
@@ -252,7 +264,7 @@ class RayExecutor:
             for n, phase in enumerate(plan.phases):
                 started = time.perf_counter()
                 if isinstance(phase, MapInputs):
-                    self.map_inputs(n, phase, inputs, shared)
+                    self.map_inputs(n, phase, inputs, layout, shared)
                 else:
                     self.exchange(n, phase, layout, shared)
                 log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")
@@ -261,14 +273,17 @@ class RayExecutor:
     def _cpus(self, stages: list[Stage]) -> float:
         return max(s.resources.cpus for s in stages)
 
-    def map_inputs(self, n: int, phase: MapInputs, inputs: list[str], shared: Shared) -> None:
+    def map_inputs(self, n: int, phase: MapInputs, inputs: list[str], layout: OutputLayout, shared: Shared) -> None:
         import ray.data
 
+        pending = phase.pending_inputs(layout, inputs)
+        if not pending:
+            return
         read = [phase.read(shared)]
         chain = [make(shared) for make in phase.chain]
-        ds = ray.data.from_items([{"uri": uri} for uri in inputs], override_num_blocks=max(1, len(inputs)))
+        ds = ray.data.from_items([{"uri": uri} for uri in pending], override_num_blocks=len(pending))
         ds = ds.map_batches(_Read(self.run_id, 2 * n, read), batch_size=1, batch_format="pyarrow", num_cpus=self._cpus(read))
-        ds = ds.map_batches(_ChunkChain(self.run_id, 2 * n + 1, chain), batch_size=None, batch_format="pyarrow",
+        ds = ds.map_batches(_ChunkChain(self.run_id, 2 * n + 1, chain, phase, layout), batch_size=None, batch_format="pyarrow",
                             num_cpus=self._cpus(chain))
         for _ in ds.iter_batches(batch_size=None):
             pass
@@ -288,6 +303,6 @@ class RayExecutor:
         ds = ds.groupby("part", num_partitions=min(parts, 4 * self.cpus)).map_groups(
             _Group(self.run_id, 3 * n + 1, reduce), batch_format="pyarrow", num_cpus=self._cpus(reduce))
         ds = ds.groupby(phase.group_key, num_partitions=4 * self.cpus).map_groups(
-            _Group(self.run_id, 3 * n + 2, chain), batch_format="pyarrow", num_cpus=self._cpus(chain))
+            _Group(self.run_id, 3 * n + 2, chain, partial(phase.group_done, layout)), batch_format="pyarrow", num_cpus=self._cpus(chain))
         for _ in ds.iter_batches(batch_size=None):
             pass

@@ -8,8 +8,9 @@ Three promises, because trainers and reruns depend on them:
 * Atomic: a shard is written under a temporary name in the output directory and renamed to its
   final name only when complete and synced (`pipeline/layout.py`), so a crash never leaves a
   half shard under a shard name.
-  A final name that already exists is refused; whether to overwrite is the caller's decision,
-  taken before writing (see `pipeline/layout.py`).
+  A shard that already has its final name is replaced: only a retried or resumed unit of the same
+  job writes that name again, with the same bytes (whether a directory may be written into at all
+  is decided before the job starts, `weft.pipeline.layout.claim_output_dir`).
 * Reproducible: names come from the caller's stem (`<stem>-<part:05d>.parquet|.tar`) and the
   bytes from the documents alone, so the same documents give byte-identical shards.
 
@@ -161,8 +162,6 @@ class ShardWriter(ABC):
         if not self.fits(enc):
             self.roll()
         if not self._open:
-            if self._final_path.exists():
-                raise FileExistsError(f"{self._final_path} already exists; refusing to overwrite a shard")
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self._start(self._tmp_path)
             self._open = True
@@ -180,11 +179,8 @@ class ShardWriter(ABC):
             return
         self._finish()
         self._open = False
-        tmp, final = self._tmp_path, self._final_path
-        if final.exists():
-            tmp.unlink()
-            raise FileExistsError(f"{final} appeared while it was being written; refusing to overwrite it")
-        commit(tmp, final, durable=True)
+        final = self._final_path
+        commit(self._tmp_path, final, durable=True)
         self._finished.append(
             ShardInfo(
                 path=final.name,

@@ -190,12 +190,14 @@ def test_shard_is_temporary_until_finished(documents: list[Document], tmp_path: 
     assert _files(tmp_path) == ["w-00000.tar"]
 
 
-def test_existing_final_name_is_refused(documents: list[Document], tmp_path: Path) -> None:
-    (tmp_path / "x-00000.parquet").write_bytes(b"someone else's shard")
-    with pytest.raises(FileExistsError, match="x-00000.parquet"):
-        write_documents(documents, tmp_path, "x")
-    assert (tmp_path / "x-00000.parquet").read_bytes() == b"someone else's shard"
-    assert _files(tmp_path) == ["x-00000.parquet"]
+def test_writing_a_unit_again_replaces_its_shards_with_the_same_bytes(documents: list[Document], tmp_path: Path) -> None:
+    """A retried task or a resumed job writes a chunk's shards again: same names, same bytes, no
+    error and no temporary file left (the output directory was claimed for this job already)."""
+    first = write_documents(documents, tmp_path, "x", limits=ShardLimits(max_docs=2))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    (tmp_path / "x-00000.parquet").write_bytes(b"half of an interrupted write")
+    assert write_documents(documents, tmp_path, "x", limits=ShardLimits(max_docs=2)) == first
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 def test_failure_mid_write_leaves_only_finished_shards(documents: list[Document], tmp_path: Path) -> None:

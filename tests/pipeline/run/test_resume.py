@@ -1,0 +1,112 @@
+"""A job killed with SIGKILL at any point finishes with `--resume`, byte-identical to a run that was
+never interrupted, without redoing the units of work that had finished.
+
+The job runs as a `weft run` process in a session of its own, so the test kills exactly what it
+started (the driver and, on Ray, the embedded Ray it started) and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+WEFT = str(Path(sys.executable).parent / "weft")
+
+
+def _inputs(shared_data: Path) -> list[str]:
+    return sorted(str(p) for p in (shared_data / "warc").rglob("*") if p.name.endswith((".warc", ".warc.gz", ".arc")))
+
+
+def _argv(shared_data: Path, out: Path, executor: str, *extra: str) -> list[str]:
+    argv = [WEFT, "run", "kosmos1", "--output", str(out), "--no-download", "--executor", executor, "--num-cpus", "2",
+            "--set", "read.pages_per_chunk=7", "--set", "images.urls_per_shard=50", *extra]
+    for path in _inputs(shared_data):
+        argv += ["--input", path]
+    return argv
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+
+
+def _run_and_kill(argv: list[str], out: Path, step: str, count: int) -> None:
+    """Start the job; SIGKILL its whole session once `count` units of `step` are done."""
+    proc = subprocess.Popen(argv, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    markers = out / "_work" / "done" / step
+    try:
+        deadline = time.monotonic() + 240
+        while proc.poll() is None and time.monotonic() < deadline:
+            if markers.is_dir() and sum(1 for _ in markers.glob("*.json")) >= count:
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.005)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the job finished before the kill point; lower the count"
+    assert not (out / "_manifest.json").exists()
+
+
+def _outputs(out: Path) -> dict[str, str]:
+    """Shards, ledgers and rejects by content hash, plus the manifest without its timestamps."""
+    found = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("_work", "_manifest.json")}
+    manifest = json.loads((out / "_manifest.json").read_text())
+    for volatile in ("started", "finished", "executor", "config"):
+        manifest.pop(volatile)
+    found["_manifest.json"] = json.dumps(manifest, sort_keys=True)
+    return found
+
+
+def _finished_units(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in (out / "_work" / "done").rglob("*.json")}
+
+
+@pytest.fixture(scope="module")
+def reference(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("reference") / "out"
+    done = subprocess.run(_argv(shared_data, out, "local"), env=_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return _outputs(out)
+
+
+def _kill_then_resume(shared_data: Path, out: Path, executor: str, step: str, count: int, reference: dict[str, str]) -> None:
+    _run_and_kill(_argv(shared_data, out, executor), out, step, count)
+    finished = _finished_units(out)
+    assert finished, "nothing had finished at the kill"
+    # Without --resume the directory is refused, and the message says what to do.
+    refused = subprocess.run(_argv(shared_data, out, executor), env=_env(), capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "use --resume to finish it" in refused.stderr
+    # The same job with another config is not resumed into the same directory.
+    other = subprocess.run(_argv(shared_data, out, executor, "--set", "read.pages_per_chunk=8", "--resume"), env=_env(),
+                           capture_output=True, text=True, timeout=120)
+    assert other.returncode == 2 and "holds another job (its config_sha256 differ)" in other.stderr
+    resumed = subprocess.run(_argv(shared_data, out, executor, "--resume"), env=_env(), capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _outputs(out) == reference
+    # What had finished was not done again: its markers were not rewritten.
+    after = _finished_units(out)
+    assert {unit: after[unit] for unit in finished} == finished
+
+
+@pytest.mark.parametrize("step, count", [("documents", 6), ("images", 3), ("finalize", 4)],
+                         ids=["while-reading", "while-resolving-images", "while-writing"])
+def test_killed_local_job_resumes_to_identical_output(shared_data: Path, tmp_path: Path, reference: dict[str, str],
+                                                       step: str, count: int) -> None:
+    _kill_then_resume(shared_data, tmp_path / "out", "local", step, count, reference)
+
+
+@pytest.mark.ray
+@pytest.mark.parametrize("step, count", [("documents", 6), ("finalize", 3)], ids=["while-reading", "while-writing"])
+def test_killed_ray_driver_resumes_to_identical_output(shared_data: Path, tmp_path: Path, reference: dict[str, str],
+                                                       step: str, count: int) -> None:
+    _kill_then_resume(shared_data, tmp_path / "out", "ray", step, count, reference)

@@ -64,3 +64,21 @@ def test_schemas_need_nothing_else_of_weft() -> None:
     """A trainer can copy `schemas/` alone: it imports only itself (and pyarrow, stdlib)."""
     for module, names in _weft_imports("schemas").items():
         assert all(n.startswith("weft.schemas") for n in names), (module, names)
+
+
+def test_train_needs_only_the_schemas_and_torch_is_an_extra() -> None:
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    assert not [r for r in cfg["options"]["install_requires"].split() if r.startswith("torch")]
+    extras = cfg["options.extras_require"]
+    assert extras["train"].split() == ["torch==2.13.0"] and "torch==2.13.0" in extras["test"].split()
+    torch_modules = {"train/loader.py", "train/model.py", "train/loop.py"}
+    for module, names in _weft_imports("train").items():
+        allowed = ("weft.schemas", "weft.train", "weft.jobs.errors", "torch")
+        assert all(n.startswith(allowed) for n in names), (module, names)
+        if module not in torch_modules and module != "train/cli.py":
+            assert not any(n.startswith("torch") for n in names), module
+    code = "import sys, weft.train, weft.train.cli, weft.pipeline.cli.main; print(sorted(m for m in sys.modules if m.split('.')[0] == 'torch'))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", "importing weft.train or weft's CLI does not import torch"

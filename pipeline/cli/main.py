@@ -18,6 +18,7 @@ from weft.pipeline.cli.filters import run as run_filters
 from weft.filters.registry import build as build_rules
 from weft.pipeline import __version__
 from weft.jobs.errors import UserError
+from weft.train import cli as train_cli
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
 
     add_filter_commands(sub)
+    train_cli.add_command(sub)
 
     inspect = sub.add_parser("inspect", help="print the documents of a shard as text",
                              description="Print documents of a Parquet or webdataset shard (or a directory of shards) as text, with [image WxH url] markers at their slots.")
@@ -183,6 +185,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect, "filters": run_filters}
+COMMANDS[train_cli.COMMAND] = train_cli.run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -95,7 +95,8 @@ class WeftDataset(IterableDataset):
 
     def set_epoch(self, epoch: int) -> None:
         """Choose the epoch the next iteration reads (it decides the shuffle). Call it before
-        iterating the DataLoader: workers copy the dataset when an iteration starts."""
+        iterating the DataLoader: workers copy the dataset when an iteration starts (so with
+        `persistent_workers=True` they would keep the epoch they started with; leave it off)."""
         self.epoch = epoch
 
     @property

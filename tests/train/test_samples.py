@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from weft.schemas.document import Document, ImageSlot, TextBlock
+from weft.schemas.document import ImageSlot, TextBlock
 from weft.schemas.reader import iter_documents
 from weft.train import ByteTokenizer, ImageTransform, MissingImageError, SampleBuilder, SampleConfig
 from weft.train.samples import PARAGRAPH_BREAK

@@ -1,4 +1,4 @@
-"""The shard format: one module owns the schema, its version and the reader trainers use."""
+"""The shard format: one module owns the schema, its version and the readers trainers use."""
 
 from weft.schemas.document import (
     SCHEMA_VERSION,
@@ -19,6 +19,7 @@ from weft.schemas.arrow import (
 )
 from weft.schemas.webdataset import decode_sample, encode_sample
 from weft.schemas.reader import iter_documents, list_shards, read_obelics_table
+from weft.schemas.stream import Partition, Position, Shard, ShardSet, Shuffle, stream_documents
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -39,4 +40,10 @@ __all__ = [
     "iter_documents",
     "list_shards",
     "read_obelics_table",
+    "Partition",
+    "Position",
+    "Shard",
+    "ShardSet",
+    "Shuffle",
+    "stream_documents",
 ]

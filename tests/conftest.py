@@ -1,4 +1,5 @@
-"""Shared fixtures: where the real public test data lives, and a session-scoped Ray."""
+"""Shared fixtures: where the real public test data lives, shards the pipeline wrote from it, and
+a session-scoped Ray."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SHARED_DATA
+from tests.helpers import SHARED_DATA, cc_with_archived_images, job, run_inline
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +19,27 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "MANIFEST.tsv").is_file():
         pytest.fail(f"real test data not found at {SHARED_DATA} (set WEFT_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def books_shards(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The job's output (Parquet and tar) for a real crawl of books.toscrape.com: one page showing
+    20 book covers, whose bytes come from the WARC's own image records."""
+    out = tmp_path_factory.mktemp("books") / "out"
+    run_inline(job(out, shared_data / "warc/other/nodewarc_books.toscrape.warc", images={"resolve": True, "download": False}))
+    return out
+
+
+@pytest.fixture(scope="session")
+def cc_shards(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The job's output for the real Common Crawl excerpts plus an archive of images for most of
+    their image URLs (see `cc_with_archived_images`): 21 multilingual pages in 4 shards per format,
+    with kept, dropped and over-the-cap image slots."""
+    work = tmp_path_factory.mktemp("cc")
+    inputs = cc_with_archived_images(shared_data, work)
+    out = work / "out"
+    run_inline(job(out, *inputs, images={"resolve": True, "download": False}))
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -32,3 +32,49 @@ def run_inline(cfg: JobConfig) -> dict[str, Any]:
     from weft.pipeline.run.job import run_job
 
     return run_job(replace(cfg, executor="local"))
+
+
+def cc_with_archived_images(shared_data: Path, work: Path, every: int = 4) -> list[Path]:
+    """The Common Crawl excerpts in `shared_data`, plus a WARC that archives a real web image for
+    each of the first 12 image URLs of every page except every `every`-th (so pages keep some
+    images and drop others); returns the inputs for a job.
+
+    Common Crawl's WARCs hold pages, not the images they show, and tests may not download; an
+    archive of the images next to the pages is what a crawl that fetched them would give, and
+    weft's image stage takes images from its inputs' image records (see README, images).
+    """
+    import io
+    import uuid
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from weft.schemas.reader import iter_documents
+
+    cc = shared_data / "warc" / "cc"
+    inputs = sorted(p for p in cc.iterdir() if p.name.endswith((".warc", ".warc.gz")))
+    plain = work / "plain"
+    run_inline(job(plain, *inputs))
+    urls: list[str] = []
+    for doc in iter_documents(plain, format="parquet"):
+        for i, slot in enumerate(doc.images[:12]):
+            # A URL with a space is left out: warcio writes it as %20 and weft's join by URL
+            # (pipeline/net/urls.canonical_url) keeps the page's literal space, so they never meet.
+            if i % every != every - 1 and slot.url.startswith("http") and " " not in slot.url and slot.url not in urls:
+                urls.append(slot.url)
+    images = sorted(p for p in (shared_data / "images" / "web").iterdir() if p.suffix in (".jpg", ".png", ".gif"))
+    types = {".jpg": "image/jpeg", ".png": "image/png", ".gif": "image/gif"}
+    archive = work / "cc-images.warc.gz"
+    with open(archive, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for n, url in enumerate(urls):
+            image = images[n % len(images)]
+            body = image.read_bytes()
+            headers = StatusAndHeaders("200 OK", [("Content-Type", types[image.suffix])], protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body), http_headers=headers,
+                warc_headers_dict={"WARC-Record-ID": f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, url)}>",
+                                   "WARC-Date": "2024-05-20T00:00:00Z"},
+            )
+            writer.write_record(record)
+    return [*inputs, archive]

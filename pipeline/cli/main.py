@@ -18,6 +18,7 @@ from weft.pipeline.cli.filters import add_commands as add_filter_commands
 from weft.pipeline.cli.filters import run as run_filters
 from weft.pipeline.cli.run import add_run_args, cmd_run
 from weft.pipeline.cli.summary import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from weft.train import cli as train_cli
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--executor", choices=("ray", "local"), help="what runs the demo job (default: ray)")
 
     add_filter_commands(sub)
+    train_cli.add_command(sub)
 
     inspect = sub.add_parser("inspect", help="print the documents of a shard as text",
                              description="Print documents of a Parquet or webdataset shard (or a directory of shards) as text, with [image WxH url] markers at their slots.")
@@ -69,6 +71,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect, "filters": run_filters}
+COMMANDS[train_cli.COMMAND] = train_cli.run
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -52,7 +52,7 @@ class ReadConfig:
     timeout_s: float = option(60.0, "Socket timeout for http(s) inputs.", min=0.001)
     retries: int = option(3, "Retries for http(s) inputs on connection errors and 5xx/429 before the first byte.", min=0)
     pages_per_chunk: int = option(500, "Pages per unit of work downstream of the reader (and per output shard stem).", min=1)
-    max_chunk_bytes: int = option(48 * 1024**2, "A chunk also closes when its HTML reaches this many bytes (keeps Ray blocks small).", min=1)
+    max_chunk_bytes: int = option(16 * 1024**2, "A chunk also closes when its HTML reaches this many bytes: a chunk's HTML is held several times over while it is processed (raw, Arrow, Python strings, DOM), so this bounds a worker's memory.", min=1)
 
 
 @dataclass(frozen=True)

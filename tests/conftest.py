@@ -59,9 +59,3 @@ def ray_local():
     )
     yield ray
     ray.shutdown()
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the multi-node cluster test first: `ray stop` ends every Ray process on the machine,
-    so it must finish before the session's own Ray starts."""
-    items.sort(key=lambda item: 0 if item.get_closest_marker("cluster") else 1)

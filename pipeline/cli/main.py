@@ -8,6 +8,7 @@ fails for another reason ends with one line and status 1 (`--debug` shows the tr
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -92,9 +93,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the outermost boundary: one line for the user, --debug for more
         if debug:
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"weft: failed: {type(exc).__name__}: {first} (rerun with --debug for the traceback)", file=sys.stderr)
+        print(f"weft: failed: {one_line(exc)} (rerun with --debug for the traceback)", file=sys.stderr)
         return EXIT_FAILED
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one plain line: the error a Ray task raised rather than Ray's wrapper around it
+    (whose text is a remote traceback with terminal colour codes), its type and first line."""
+    while getattr(exc, "cause", None) is not None and exc.cause is not exc:  # ray.exceptions.RayTaskError
+        exc = exc.cause
+    text = _ANSI.sub("", str(exc)).strip()
+    first = text.splitlines()[0].strip() if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -48,6 +48,12 @@ def print_summary(manifest: dict[str, Any], output: str, out: TextIO | None = No
 def warn_file_errors(manifest: dict[str, Any]) -> None:
     for err in manifest["file_errors"]:
         print(f"weft: warning: {err['file']}: {err['error']} (kept {err.get('records_before', 0)} records read before it)", file=sys.stderr)
+    damaged: dict[str, list[dict[str, Any]]] = {}
+    for err in manifest.get("record_errors", []):
+        damaged.setdefault(err["file"], []).append(err)
+    for file, errors in damaged.items():
+        print(f"weft: warning: {file}: {len(errors)} damaged record(s) skipped, reading went on "
+              f"(first at offset {errors[0]['offset']}: {errors[0]['error']})", file=sys.stderr)
     for uri in manifest["unfinished_inputs"]:
         print(f"weft: warning: {uri}: reading did not finish", file=sys.stderr)
 

@@ -3,8 +3,9 @@
 The one module that knows about Ray. Each phase of the plan (`pipeline/run/plan.py`) becomes one
 Ray Data execution:
 
-- `MapInputs`: `from_items(inputs)` (one block per file) -> `map_batches(read)`, which yields a
-  block per chunk of pages -> `map_batches(chain)`, so the chunks of one file run in parallel;
+- `MapInputs`: `from_items(inputs)` (one block per file) -> one `map_batches` that reads a file
+  and runs the chain on each of its chunks, so files run in parallel (a chunk's pages stay in
+  the task that read them);
 - `Exchange`: `read_parquet` of each source -> `map_batches(rows)` -> `union` ->
   `groupby("part").map_groups(reduce)` -> `groupby(group_key).map_groups(chain)`, with as many
   partitions as the data needs (never Ray's fixed default of 200), shuffled by sorting with
@@ -166,7 +167,7 @@ class _Task:
     def __init__(self, run_id: str, slot: int, stages: list[Stage]) -> None:
         self.key = (run_id, slot)
         self.stages = stages
-        self.__name__ = "+".join(s.name for s in stages)  # Ray Data names operators after it
+        self.__name__ = type(self).__name__  # map_groups names its operator after its function
 
     def _stages(self) -> list[Stage]:
         ready = _SET_UP.get(self.key)
@@ -177,23 +178,18 @@ class _Task:
         return ready
 
 
-class _Read(_Task):
-    def __call__(self, batch: pa.Table) -> Iterator[pa.Table]:
-        (read,) = self._stages()
-        yield from read.process(batch)
-
-
-class _ChunkChain(_Task):
-    """The chain on every chunk of a block that is not done yet; Ray may hand over several chunks
-    in one block, never part of one (checked, since shard names depend on it)."""
+class _InputChain(_Task):
+    """One input file: read it, and run the chain on each of its chunks that is not done yet.
+    Reading and the chain share one task, as Ray Data would fuse them anyway: a chunk's pages
+    never cross the object store, and no block of pages is buffered or copied on the way."""
 
     def __init__(self, run_id: str, slot: int, stages: list[Stage], phase: MapInputs, layout: OutputLayout) -> None:
         super().__init__(run_id, slot, stages)
         self.phase, self.layout = phase, layout
 
-    def __call__(self, pages: pa.Table) -> pa.Table:
-        stages = self._stages()
-        done = [str(run_chain(stages, chunk)) for chunk in split_chunks(pages) if not self.phase.chunk_done(self.layout, chunk)]
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        read, *chain = self._stages()
+        done = [str(run_chain(chain, pages)) for pages in read.process(batch) if not self.phase.chunk_done(self.layout, pages)]
         return pa.table({"unit": pa.array(done, pa.string())})
 
 
@@ -226,20 +222,6 @@ class _Group(_Task):
             return pa.table({"unit": pa.array([], pa.string())})
         out = run_chain(self._stages(), group)
         return out if isinstance(out, pa.Table) else pa.table({"unit": pa.array([str(out)], pa.string())})
-
-
-def split_chunks(pages: pa.Table) -> list[pa.Table]:
-    """A block of page rows cut into its chunks (runs of one input's chunk)."""
-    tags, chunks, sizes = (pages.column(c).to_pylist() for c in ("input_tag", "chunk", "chunk_pages"))
-    out, start = [], 0
-    for end in range(1, len(tags) + 1):
-        if end == len(tags) or (tags[end], chunks[end]) != (tags[start], chunks[start]):
-            if end - start != sizes[start]:
-                raise RuntimeError(f"chunk {chunks[start]} of {tags[start]} reached a task in pieces "
-                                   f"({end - start} of {sizes[start]} pages)")
-            out.append(pages.slice(start, end - start))
-            start = end
-    return out
 
 
 class RayExecutor:
@@ -279,12 +261,10 @@ class RayExecutor:
         pending = phase.pending_inputs(layout, inputs)
         if not pending:
             return
-        read = [phase.read(shared)]
-        chain = [make(shared) for make in phase.chain]
+        stages = [phase.read(shared)] + [make(shared) for make in phase.chain]
         ds = ray.data.from_items([{"uri": uri} for uri in pending], override_num_blocks=len(pending))
-        ds = ds.map_batches(_Read(self.run_id, 2 * n, read), batch_size=1, batch_format="pyarrow", num_cpus=self._cpus(read))
-        ds = ds.map_batches(_ChunkChain(self.run_id, 2 * n + 1, chain, phase, layout), batch_size=None, batch_format="pyarrow",
-                            num_cpus=self._cpus(chain))
+        ds = ds.map_batches(_InputChain(self.run_id, 3 * n, stages, phase, layout), batch_size=1, batch_format="pyarrow",
+                            num_cpus=self._cpus(stages))
         for _ in ds.iter_batches(batch_size=None):
             pass
 

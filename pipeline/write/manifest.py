@@ -105,6 +105,7 @@ def build_manifest(
         },
         "filters": {"rules": [dict(f) for f in cfg.filters], "stats": stats.to_dict()},
         "file_errors": read.file_errors,
+        "record_errors": read.record_errors,
         "unfinished_inputs": unfinished,
         "shards": sorted(shards, key=lambda s: s["path"]),
     }

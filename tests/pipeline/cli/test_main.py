@@ -128,3 +128,15 @@ def test_weft_filters_commands_are_wired(capsys, tmp_path) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["filters", "--help"])
     assert exit_info.value.code == 0
+
+
+def test_an_error_from_a_ray_task_is_one_plain_line() -> None:
+    from ray.exceptions import RayTaskError
+
+    from weft.pipeline.cli.main import one_line
+
+    cause = AttributeError("'NoneType' object has no attribute 'startswith'")
+    wrapped = RayTaskError("MapBatches(_InputChain)", "Traceback (most recent call last):\n  \x1b[36mray::MapBatches\x1b[39m ...", cause)
+    assert one_line(wrapped) == "AttributeError: 'NoneType' object has no attribute 'startswith'"
+    assert one_line(RuntimeError("\x1b[36mray::x\x1b[39m failed\nsecond line")) == "RuntimeError: ray::x failed"
+    assert one_line(KeyError()) == "KeyError"

@@ -11,10 +11,12 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -44,23 +46,80 @@ def cluster_env() -> dict[str, str]:
     return env
 
 
+def _start_node(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`ray start --block` in a session of its own: the test owns the node's processes and stops
+    exactly those (never `ray stop`, which ends every Ray on the machine)."""
+    with open(log, "wb") as out:
+        return subprocess.Popen(argv + ["--block"], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_started(proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = log.read_text(errors="replace")
+        if "Ray runtime started" in text:
+            return
+        assert proc.poll() is None, text[-2000:]
+        time.sleep(0.2)
+    raise AssertionError(f"ray start did not come up: {log.read_text(errors='replace')[-2000:]}")
+
+
+def _stop_node(proc: subprocess.Popen) -> None:
+    """SIGTERM to `ray start --block`, which stops its node's processes (a node that ran tasks
+    drains for up to 30 s first: the test does not wait for that), then SIGKILL to whatever of
+    its session is left."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=3)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+def _own_processes(temp_dir: str) -> list[int]:
+    """Processes whose command line names this test's Ray temp dir (its raylet, GCS, workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if temp_dir.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 @pytest.fixture
-def cluster(cluster_env: dict[str, str]):
+def cluster(cluster_env: dict[str, str], tmp_path: Path):
     port = _free_port(HEAD_IP)
     ray = str(BIN / "ray")
     # Ray puts unix sockets under its temp dir, whose paths must stay under 108 bytes.
     temp_dir = tempfile.mkdtemp(prefix="weft-ray-")
     common = ["--num-cpus=1", "--disable-usage-stats", f"--temp-dir={temp_dir}"]
-    run = dict(env=cluster_env, capture_output=True, text=True, timeout=180)
+    nodes: list[subprocess.Popen] = []
     try:
-        head = subprocess.run([ray, "start", "--head", f"--node-ip-address={HEAD_IP}", f"--port={port}", "--include-dashboard=false", *common], **run)
-        assert head.returncode == 0, head.stderr[-2000:]
-        worker = subprocess.run([ray, "start", f"--address={HEAD_IP}:{port}", f"--node-ip-address={WORKER_IP}", *common[:2]], **run)
-        assert worker.returncode == 0, worker.stderr[-2000:]
+        head = _start_node([ray, "start", "--head", f"--node-ip-address={HEAD_IP}", f"--port={port}", "--include-dashboard=false", *common],
+                           cluster_env, tmp_path / "head.log")
+        nodes.append(head)
+        _wait_started(head, tmp_path / "head.log")
+        worker = _start_node([ray, "start", f"--address={HEAD_IP}:{port}", f"--node-ip-address={WORKER_IP}", *common],
+                             cluster_env, tmp_path / "worker.log")
+        nodes.append(worker)
+        _wait_started(worker, tmp_path / "worker.log")
         yield f"{HEAD_IP}:{port}"
     finally:
-        subprocess.run([ray, "stop", "--force"], **run)
+        for node in reversed(nodes):
+            _stop_node(node)
+        deadline = time.monotonic() + 30
+        while _own_processes(temp_dir) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _own_processes(temp_dir)
         shutil.rmtree(temp_dir, ignore_errors=True)
+        assert not left, f"Ray processes of this test still running: {left}"
 
 
 def test_job_on_a_two_node_cluster_matches_the_in_process_run(cluster, cluster_env, shared_data, tmp_path) -> None:

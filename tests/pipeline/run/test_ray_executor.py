@@ -4,12 +4,17 @@ what the same stages write in-process."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import webdataset as wds
 
+from weft.jobs.spec import load_job
 from weft.pipeline.run.job import run_job
 from weft.schemas.arrow import DOCUMENT_SCHEMA, table_to_documents
 from weft.schemas.document import SCHEMA_VERSION
@@ -80,18 +85,35 @@ def test_pyarrow_and_webdataset_read_back_the_same_documents(ray_run) -> None:
     assert len(books) == 1 and len(books[0].images) == 20
 
 
+def _outputs(out: Path) -> dict[str, bytes]:
+    """Every file a user reads (shards, ledgers, rejects), by path; and the manifest without what
+    names the executor or the time."""
+    found = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*")
+             if p.is_file() and p.relative_to(out).parts[0] not in ("_work", "_manifest.json")}
+    manifest = json.loads((out / "_manifest.json").read_text())
+    for volatile in ("started", "finished", "executor", "config"):
+        manifest.pop(volatile)
+    found["_manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
+    return found
+
+
 def test_image_stage_on_ray_matches_the_in_process_run(ray_local, shared_data: Path, tmp_path: Path) -> None:
-    """Joins and groupbys in Ray Data give the same shards, image bytes included, as plain dicts."""
-    inputs = [shared_data / "warc/other/nodewarc_books.toscrape.warc", shared_data / "warc/other/aut_IAH-20080430204825-00000-blackbook.warc.gz"]
-    sections = {"read": {"pages_per_chunk": 25}, "images": {"resolve": True, "download": False}}
-    manifest = run_job(job(tmp_path / "ray", *inputs, **sections))
-    run_inline(job(tmp_path / "inline", *inputs, **sections))
+    """The exchanges in Ray Data give the same shards (image bytes included), ledgers, rejects and
+    counts as the in-process executor, on real WARCs with the Kosmos-1 rules."""
+    inputs = [shared_data / p for p in ("warc/other/nodewarc_books.toscrape.warc", "warc/other/aut_IAH-20080430204825-00000-blackbook.warc.gz",
+                                        "warc/other/ukwa_wikipedia-mona-lisa.warc.gz", "warc/cc/resiliparse_CC-MAIN-2020-34_warcfile.warc.gz")]
+    sections = {"read": {"pages_per_chunk": 9}, "images": {"resolve": True, "download": False, "urls_per_shard": 40}}
+    rules = load_job("kosmos1").filters
+    manifest = run_job(replace(job(tmp_path / "ray", *inputs, **sections), filters=rules))
+    run_inline(replace(job(tmp_path / "inline", *inputs, **sections), filters=rules))
     assert manifest["counts"]["unique_images"]["archive:ok"] >= 20
     assert manifest["counts"]["image_slots"]["ok"] >= 20 and manifest["counts"]["image_slots"]["not_attempted"] > 0
-    names = sorted(s["path"] for s in manifest["shards"])
-    assert names == sorted(p.name for p in (tmp_path / "inline").iterdir() if p.suffix in (".parquet", ".tar"))
-    for name in names:
-        assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "inline" / name).read_bytes(), name
+    assert len(list((tmp_path / "ray" / "_work" / "done" / "images").glob("*.json"))) > 3  # several exchange partitions
+    ray_files, inline_files = _outputs(tmp_path / "ray"), _outputs(tmp_path / "inline")
+    assert sorted(ray_files) == sorted(inline_files)
+    assert any(name.startswith("_rejects/") for name in ray_files) and any(name.startswith("_ledger/images/") for name in ray_files)
+    for name in ray_files:
+        assert ray_files[name] == inline_files[name], name
     books = [d for d in iter_documents(tmp_path / "ray") if d.url == "http://books.toscrape.com/"]
     assert len(books) == 1 and all(s.content and s.fetch.source == "archive" for s in books[0].images)
 
@@ -130,3 +152,73 @@ def test_resume_on_ray_fetches_only_the_retryable_failure(ray_local, shared_data
         manifest = run_job(job(tmp_path / "out", warc, images=images, output=resume))
         assert server.requests[before:] == ["/img/flaky.png"]
     assert manifest["counts"]["image_slots"] == {"ok": 2}
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _busy_chunk_worker() -> int | None:
+    """A Ray worker of this test's own Ray that is running the chunk chain right now."""
+    for pid in _descendants(os.getpid()):
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if title.startswith(b"ray::") and b"_InputChain" in title:
+            return pid
+    return None
+
+
+def test_a_worker_killed_mid_job_changes_nothing(ray_local, shared_data: Path, tmp_path: Path) -> None:
+    """Ray retries the task of a worker that died; the task's unit writes the same files under the
+    same names again, so no document is lost or written twice."""
+    import io
+    import threading
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    pages = sorted((shared_data / "html" / "readability").glob("*/source.html"))
+    warc = tmp_path / "pages.warc.gz"
+    with open(warc, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for i in range(240):
+            body = pages[i % len(pages)].read_bytes()
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(f"http://pages.example.org/{i}.html", "response", payload=io.BytesIO(body),
+                                                          http_headers=headers, warc_headers_dict={"WARC-Record-ID": f"<urn:uuid:00000000-0000-0000-0000-{i:012d}>",
+                                                                                                   "WARC-Date": "2024-01-01T00:00:00Z"}))
+    rules = load_job("kosmos1").filters
+    rules = tuple(r for r in rules if r["name"] in ("english_fasttext_v1", "spam_heuristics_v1"))
+    cfg = replace(job(tmp_path / "ray", warc, read={"pages_per_chunk": 10}), filters=rules)
+    result: dict = {}
+    runner = threading.Thread(target=lambda: result.update(manifest=run_job(cfg)))
+    runner.start()
+    killed = None
+    while runner.is_alive() and killed is None:
+        killed = _busy_chunk_worker()
+        if killed is not None:
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.002)
+    runner.join(timeout=300)
+    assert killed is not None, "no worker was caught running a chunk"
+    manifest = result["manifest"]
+    assert manifest["counts"]["balanced"] and manifest["counts"]["pages"] == 240
+    run_inline(replace(job(tmp_path / "inline", warc, read={"pages_per_chunk": 10}), filters=rules))
+    ray_files, inline_files = _outputs(tmp_path / "ray"), _outputs(tmp_path / "inline")
+    assert sorted(ray_files) == sorted(inline_files)
+    assert all(ray_files[name] == inline_files[name] for name in ray_files)

@@ -29,9 +29,11 @@ demo: install
 test: install-test
 	$(PY) -m pytest
 
-bench: install
+bench: install-test
+	$(PY) benchmarks/bench_executors.py
 	$(PY) benchmarks/bench_read_extract.py
 	$(PY) benchmarks/bench_images.py
+	$(PY) benchmarks/bench_train_loader.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info weft-demo-output

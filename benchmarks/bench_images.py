@@ -1,6 +1,6 @@
 """Image stage throughput: archive images resolved + validated per core, and downloads per second.
 
-1. Archive: `ResolveImages` on a batch of image records (real images from ../shared/data/images
+1. Archive: `ResolveImages.resolve` on a batch of image records (real images from ../shared/data/images
    when present, else images generated with Pillow), timed in CPU seconds of this one process:
    images/s per core for validation (Pillow decode, sizes, hashes, colour scores).
 2. Downloads: the same stage on unique URLs served by a loopback server that holds every response
@@ -17,20 +17,18 @@ import io
 import json
 import random
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import pyarrow as pa
-
-REPO = Path(__file__).resolve().parents[1]
-
-from weft.jobs.spec import load_job
+from bench_warcs import SHARED_DATA
 from weft.demo.httpserve import LoopbackServer
-from weft.pipeline.images.resolve import ImageSettings, ResolveImages
+from weft.jobs.spec import load_job
+from weft.pipeline.images.resolve import ResolveImages
+from weft.pipeline.images.settings import ImageSettings
+from weft.pipeline.layout import OutputLayout
 
-SHARED_IMAGES = REPO.parent / "shared" / "data" / "images" / "web"
+SHARED_IMAGES = SHARED_DATA / "images" / "web"
 
 
 def sample_images() -> list[bytes]:
@@ -61,15 +59,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         cfg = load_job(None, {"images": {"allow_private_networks": True, "threads": args.threads, "timeout_s": 10.0}})
-        resolve = ResolveImages(ImageSettings.from_config(cfg.images), str(out))
-        rows = [
-            {"url": f"http://archive.example.org/{i}.img", "payload": images[i % len(images)], "archive_content_type": None}
-            for i in range(args.archive)
-        ]
+        resolve = ResolveImages(ImageSettings.from_config(cfg.images), OutputLayout(out))
+        urls = [f"http://archive.example.org/{i}.img" for i in range(args.archive)]
+        archive = {url: [{"content": images[i % len(images)], "content_type": None}] for i, url in enumerate(urls)}
         t0 = time.process_time()
-        result = resolve(pa.Table.from_pylist(rows))
+        result = resolve.resolve(urls, archive, {})
         archive_s = time.process_time() - t0
-        ok = sum(1 for f in result.column("fetch").to_pylist() if f["status"] == "ok")
+        ok = sum(1 for row in result.values() if row["fetch"]["status"] == "ok")
 
         served = out / "served"
         served.mkdir()
@@ -78,9 +74,9 @@ def main() -> None:
         with LoopbackServer(root=served, latency_s=args.latency) as server:
             urls = [f"{server.base_url}{i % min(50, len(images))}.img?n={i}" for i in range(args.downloads)]
             t0 = time.perf_counter()
-            downloaded = resolve(pa.Table.from_pylist([{"url": u} for u in urls]))
+            downloaded = resolve.resolve(sorted(urls), {}, {})
             wall = time.perf_counter() - t0
-        fetched = sum(1 for f in downloaded.column("fetch").to_pylist() if f["source"] == "download" and f["status"] == "ok")
+        fetched = sum(1 for row in downloaded.values() if row["fetch"]["source"] == "download" and row["fetch"]["status"] == "ok")
 
     print(
         json.dumps(

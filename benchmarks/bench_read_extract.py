@@ -1,7 +1,7 @@
 """Read + extract throughput: pages/s per core and peak RSS.
 
 Builds a WARC (per-record gzip, like Common Crawl's) from many pages, by repeating the real saved
-pages in ../shared/data/html when they are there, else the demo generator's pages, then times the
+pages in ../shared/data/html (or $WEFT_SHARED_DATA/html) when they are there, else the demo generator's pages, then times the
 stage pair that every page goes through: `read_archive` (warcio, charset) and `extract`
 (selectolax lexbor). It runs in one process on one core, so pages/s is per core.
 
@@ -11,54 +11,16 @@ stage pair that every page goes through: `read_archive` (warcio, charset) and `e
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
-
-REPO = Path(__file__).resolve().parents[1]
-
+from bench_warcs import SHARED_HTML, build_warc, demo_pages, shared_pages
 from weft.pipeline.extract.extractor import extract
 from weft.pipeline.read.warc import Page, ReadOptions, ReadStats, read_archive
-
-SHARED_HTML = REPO.parent / "shared" / "data" / "html"
-
-
-def shared_pages() -> list[tuple[str, bytes]]:
-    files = sorted(SHARED_HTML.glob("readability/*/source.html")) + sorted(SHARED_HTML.glob("trafilatura/*.html"))
-    return [(f"http://bench.example.org/{p.parent.name}/{p.name}", p.read_bytes()) for p in files]
-
-
-def demo_pages(tmp: Path) -> list[tuple[str, bytes]]:
-    from weft.demo.crawl import build_demo_crawl
-
-    crawl = build_demo_crawl(tmp / "demo", "http://127.0.0.1:9/")
-    stats = ReadStats()
-    pages = []
-    for item in read_archive(str(crawl.warc_path), ReadOptions(index_images=False), stats):
-        if isinstance(item, Page):
-            pages.append((item.provenance.target_uri, item.html.encode("utf-8")))
-    return pages
-
-
-def build_warc(path: Path, pages: list[tuple[str, bytes]], count: int, gzip: bool) -> int:
-    total = 0
-    with open(path, "wb") as fh:
-        writer = WARCWriter(fh, gzip=gzip)
-        for i in range(count):
-            url, body = pages[i % len(pages)]
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            record = writer.create_warc_record(f"{url}?copy={i}", "response", payload=io.BytesIO(body), http_headers=headers)
-            writer.write_record(record)
-            total += len(body)
-    return total
 
 
 def main() -> None:

@@ -50,7 +50,7 @@ class ReadConfig:
     max_image_bytes: int = option(20_000_000, "Archive image records larger than this are not indexed.", min=1)
     index_images: bool = option(True, "Index image/* records of the inputs by URL so the image stage can use their pixels.")
     timeout_s: float = option(60.0, "Socket timeout for http(s) inputs.", min=0.001)
-    retries: int = option(3, "Retries for http(s) inputs on connection errors and 5xx/429 before the first byte.", min=0)
+    retries: int = option(3, "Retries for http(s) inputs on connection errors, 408, 429 and 5xx before the first byte.", min=0)
     pages_per_chunk: int = option(500, "Pages per unit of work downstream of the reader (and per output shard stem).", min=1)
     max_chunk_bytes: int = option(16 * 1024**2, "A chunk also closes when its HTML reaches this many bytes: a chunk's HTML is held several times over while it is processed (raw, Arrow, Python strings, DOM), so this bounds a worker's memory.", min=1)
 
@@ -74,7 +74,7 @@ class ImagesConfig:
     max_images_per_doc: int = option(30, "Only the first N image slots of a document get images (OBELICS kept at most 30); later ones get status over_cap, so a gallery page cannot flood the downloader.", min=1)
     max_job_bytes: int = option(0, "Stop downloading once the job has received this many bytes (0: no limit); later images get budget_exhausted.", min=0)
     timeout_s: float = option(10.0, "Per-request timeout for downloads.", min=0.001)
-    retries: int = option(1, "img2dataset retries per URL.", min=0)
+    retries: int = option(1, "Retries per URL after a timeout, connection error, 408, 429 or 5xx (with backoff); other answers are final.", min=0)
     threads: int = option(16, "Download threads per download task.", min=1)
     urls_per_shard: int = option(2000, "Unique URLs per img2dataset shard (one download task each).", min=1)
     user_agent_token: str = option("weft", "Token added to the User-Agent and matched against X-Robots-Tag directives.")
@@ -90,7 +90,7 @@ class OutputConfig:
     max_docs_per_shard: int = option(10_000, "A shard closes when it holds this many documents.", min=1)
     max_bytes_per_shard: int = option(512 * 1024**2, "A shard closes before it would exceed this many bytes.", min=1)
     overwrite: bool = option(False, "Replace the shards of an earlier job in the output directory.")
-    resume: bool = option(False, "With overwrite: keep earlier download results, so only missing or retryable images are fetched again.")
+    resume: bool = option(False, "Finish the job this output directory holds (same config and inputs): units of work that finished are not redone. With overwrite: start again but keep earlier download results, so only missing or retryable images are fetched.")
     rejects: str = option("", "Directory for a sample of dropped documents per rule and reason, with scores (default: OUTPUT/_rejects).")
 
 

@@ -23,7 +23,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
                    help="shard format; repeatable (output.formats)")
     p.add_argument("--overwrite", action="store_true", default=None, help="replace an earlier job's shards in the output directory")
     p.add_argument("--resume", action="store_true", default=None,
-                   help="with --overwrite: keep earlier download results; fetch only missing or retryable images (output.resume)")
+                   help="finish the job this output directory holds (same config and inputs) without redoing finished work; "
+                        "with --overwrite: start again, keeping earlier download results (output.resume)")
     p.add_argument("--allow-private-networks", action="store_true", default=None,
                    help="let image URLs reach loopback/private/link-local addresses (tests and demos only; images.allow_private_networks)")
     p.add_argument("--no-download", action="store_true", default=None,

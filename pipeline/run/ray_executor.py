@@ -233,9 +233,10 @@ class RayExecutor:
     def run(self, plan: Plan, inputs: list[str], layout: OutputLayout, log: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
         import ray
 
+        started = time.perf_counter()
         with ray_session(self.cfg) as info:
             _configure_data_context(self.cfg)
-            log(f"weft: Ray {info['mode']} with {info['cpus']:g} CPU(s)")
+            log(f"weft: Ray {info['mode']} with {info['cpus']:g} CPU(s), ready in {time.perf_counter() - started:.1f} s")
             self.cpus = max(1, int(info["cpus"]))
             self.run_id = uuid.uuid4().hex
             budget = None
@@ -250,6 +251,8 @@ class RayExecutor:
                 else:
                     self.exchange(n, phase, layout, shared)
                 log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")
+            stopping = time.perf_counter()
+        log(f"weft: Ray stopped in {time.perf_counter() - stopping:.1f} s")
         return {"name": "ray", **info}
 
     def _cpus(self, stages: list[Stage]) -> float:

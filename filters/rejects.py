@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import json
-from typing import Any, Iterable
+from typing import Any
 
 from weft.filters.hashing import hash_uniform
 from weft.filters.verdict import DocResult

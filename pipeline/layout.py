@@ -105,9 +105,13 @@ class OutputLayout:
         """Which job this directory holds (config hash, inputs, versions): `--resume` checks it."""
         return self.work / "job.json"
 
+    @property
+    def resolved_dir(self) -> Path:
+        return self.work / "images"
+
     def resolved(self, part: int) -> Path:
         """One image-exchange partition's outcomes, kept so a resumed job need not resolve again."""
-        return self.work / "images" / f"part-{part:05d}.parquet"
+        return self.resolved_dir / f"part-{part:05d}.parquet"
 
     def done_dir(self, step: str) -> Path:
         return self.work / "done" / step

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 
@@ -41,6 +42,11 @@ class Stage(ABC):
     @abstractmethod
     def process(self, batch: Any) -> Any:
         """Turn one batch into the next; pure apart from the files under OUTPUT it declares."""
+
+    def persists(self) -> tuple[Path, ...]:
+        """What one unit of this stage writes under OUTPUT (with `<unit>` placeholders), for
+        `weft run --explain`; the paths come from the job's `OutputLayout`."""
+        return ()
 
     def describe(self) -> str:
         """One line for `weft run --explain`: the first line of the class docstring."""

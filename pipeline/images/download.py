@@ -248,6 +248,22 @@ class Downloaded:
     error: str | None
 
 
+DOWNLOAD_RESULT_SCHEMA = pa.schema(
+    [
+        pa.field("url", pa.string()),
+        pa.field("content", pa.binary()),
+        pa.field("status", pa.string()),
+        pa.field("http_status", pa.int32()),
+        pa.field("bytes", pa.int64()),
+        pa.field("elapsed_ms", pa.float64()),
+        pa.field("error", pa.string()),
+        pa.field("attempt", pa.int32()),
+    ]
+)
+"""What a download attempt returned, persisted so a rerun only fetches what is missing or retryable.
+`attempt` counts the jobs that tried the URL; a resumed job reads only each URL's latest attempt."""
+
+
 def batch_id(urls: list[str]) -> int:
     """A stable integer id for a batch of URLs (img2dataset names its files after it)."""
     digest = hashlib.blake2b("\n".join(urls).encode("utf-8", "surrogatepass"), digest_size=7).digest()

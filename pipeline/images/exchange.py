@@ -26,27 +26,18 @@ from typing import Any, Iterable
 import pyarrow as pa
 
 from weft.pipeline.chunk import KEPT
+from weft.pipeline.images.download import DOWNLOAD_RESULT_SCHEMA
 from weft.pipeline.net.urls import canonical_url
 from weft.pipeline.stage import Stage
 
 SLOT, CHUNK, ARCHIVE, PRIOR = "slot", "chunk", "archive", "prior"
 
 EXCHANGE_SCHEMA = pa.schema(
-    [
-        pa.field("part", pa.int32()),
-        pa.field("kind", pa.string()),
-        pa.field("stem", pa.string()),
-        pa.field("url", pa.string()),
-        pa.field("content", pa.binary()),
-        pa.field("content_type", pa.string()),
-        pa.field("status", pa.string()),
-        pa.field("http_status", pa.int32()),
-        pa.field("bytes", pa.int64()),
-        pa.field("elapsed_ms", pa.float64()),
-        pa.field("error", pa.string()),
-        pa.field("attempt", pa.int32()),
-    ]
+    [pa.field("part", pa.int32()), pa.field("kind", pa.string()), pa.field("stem", pa.string()), pa.field("content_type", pa.string())]
+    + list(DOWNLOAD_RESULT_SCHEMA)
 )
+"""The rows that meet: `kind` says which; an archive row's bytes are in `content`, a prior
+download's result in the download result's own fields."""
 
 SLOT_COLUMNS = ["outcome", "images"]
 """What the slot rows need from a staged chunk file (plus the file's path, which names the chunk)."""

@@ -19,13 +19,16 @@ from __future__ import annotations
 import io
 import os
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from weft.pipeline.images import status as st
-from weft.pipeline.images.download import ByteBudget, LocalBudget, UnlimitedBudget, batch_id, download_batch
+from weft.pipeline.images.download import (
+    DOWNLOAD_RESULT_SCHEMA, ByteBudget, LocalBudget, UnlimitedBudget, batch_id, download_batch,
+)
 from weft.pipeline.images.exchange import ARCHIVE, CHUNK, PRIOR, SLOT
 from weft.pipeline.images.settings import ImageSettings
 from weft.pipeline.images.validate import ImageRejected, inspect_image, sniff_content_type
@@ -47,20 +50,6 @@ IMAGE_FIELDS = [
 RESOLVED_SCHEMA = pa.schema([pa.field("stem", pa.string()), pa.field("url", pa.string())] + IMAGE_FIELDS)
 """One URL's outcome for one chunk that asked for it (`url` null: the chunk's own row)."""
 
-DOWNLOAD_RESULT_SCHEMA = pa.schema(
-    [
-        pa.field("url", pa.string()),
-        pa.field("content", pa.binary()),
-        pa.field("status", pa.string()),
-        pa.field("http_status", pa.int32()),
-        pa.field("bytes", pa.int64()),
-        pa.field("elapsed_ms", pa.float64()),
-        pa.field("error", pa.string()),
-        pa.field("attempt", pa.int32()),
-    ]
-)
-"""What a download attempt returned, persisted so a rerun only fetches what is missing or retryable.
-`attempt` counts the jobs that tried the URL; a resumed job reads only each URL's latest attempt."""
 
 
 def image_row(
@@ -138,6 +127,10 @@ class ResolveImages(Stage):
         # Without a shared budget (the in-process executor), this stage's own budget enforces the cap.
         limit = settings.config.max_job_bytes
         self.budget = budget or (LocalBudget(limit) if limit else UnlimitedBudget())
+
+    def persists(self) -> tuple[Path, ...]:
+        return (self.layout.download_results("<batch>"), self.layout.resolved_dir / "part-<n>.parquet",
+                self.layout.done(IMAGES_STEP, "part-<n>"))
 
     def process(self, rows: pa.Table) -> pa.Table:
         """`rows`: every `EXCHANGE_SCHEMA` row of one partition. A partition resolved before (a

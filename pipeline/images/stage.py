@@ -7,6 +7,8 @@ URLs the chunk needs, so the executor can size the exchange without reading any 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from weft.pipeline.chunk import Chunk, chunk_to_table
 from weft.pipeline.images.exchange import fetchable_urls
 from weft.pipeline.layout import OutputLayout, write_parquet_atomic
@@ -23,6 +25,9 @@ class StageChunk(Stage):
         self.layout = layout
         self.step = step
         self.max_images_per_doc = max_images_per_doc
+
+    def persists(self) -> tuple[Path, ...]:
+        return self.layout.docs("<stem>"), self.layout.done(self.step, "<stem>")
 
     def process(self, chunk: Chunk) -> str:
         stem = chunk.stem

@@ -7,6 +7,7 @@ completion marker, so the page stream keeps one schema and the driver never coll
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterator
 
 import pyarrow as pa
@@ -58,6 +59,9 @@ class ReadStage(Stage):
             timeout=cfg.read.timeout_s,
             retries=cfg.read.retries,
         )
+
+    def persists(self) -> tuple[Path, ...]:
+        return self.layout.archive_images("<input>"), self.layout.done(READ_STEP, "<input>")
 
     def process(self, batch: pa.Table) -> Iterator[pa.Table]:
         """`batch` holds input URIs (column `uri`); yields one page table per chunk."""

@@ -12,6 +12,7 @@ at the end (`merge_rejects`).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterable
 
 from weft.filters.chain import FilterPipeline
@@ -51,6 +52,9 @@ class RulesStage(Stage):
     def describe(self) -> str:
         keys = ", ".join(f.key for f in self.chain.filters) if self.chain else "none"
         return f"run the job's {self.stage} rules in order ({keys})"
+
+    def persists(self) -> tuple[Path, ...]:
+        return (self.layout.rejects_work(f"{self.stage}-<stem>"),) if self.chain else ()
 
     def process(self, chunk: Chunk) -> Chunk:
         if self.chain is None:

@@ -35,8 +35,9 @@ def layout_for(cfg: JobConfig, root: Path) -> OutputLayout:
 
 def explain(cfg: JobConfig) -> str:
     """The plan of a job, for `weft run --explain` (no input is read, nothing is written)."""
-    plan = build_plan(cfg, layout_for(cfg, Path(cfg.output.path or "OUTPUT")))
-    return f"executor: {cfg.executor}\n{plan.explain()}"
+    root = Path(cfg.output.path or "OUTPUT")
+    plan = build_plan(cfg, layout_for(cfg, root))
+    return f"executor: {cfg.executor}; output: {root}\n{plan.explain(root)}"
 
 
 def job_identity(cfg: JobConfig, inputs: list[str]) -> dict[str, Any]:

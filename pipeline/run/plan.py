@@ -74,7 +74,6 @@ class MapInputs:
     name: str
     read: StageFactory
     chain: tuple[StageFactory, ...]
-    persists: tuple[str, ...]
     step: str
 
     def pending_inputs(self, layout: OutputLayout, inputs: list[str]) -> list[str]:
@@ -125,7 +124,6 @@ class Exchange:
     reduce: StageFactory
     group_key: str
     chain: tuple[StageFactory, ...]
-    persists: tuple[str, ...]
     step: str
     """The step under which the chain's last stage writes each group's marker."""
 
@@ -147,12 +145,13 @@ class Plan:
     budget_bytes: int = 0
     """The download byte budget the executor shares between all download tasks (0: none)."""
 
-    def explain(self, shared: Shared = Shared()) -> str:
-        """The plan as text: phases, barriers, stages with their resources, what each persists."""
+    def explain(self, root: Path, shared: Shared = Shared()) -> str:
+        """The plan as text: phases, barriers, stages with their resources, what each persists
+        (relative to the output directory `root`)."""
         lines = [f"plan of job {self.job!r}: {len(self.phases)} phase(s)"]
         for n, phase in enumerate(self.phases, start=1):
             if isinstance(phase, MapInputs):
-                lines.append(f"{n}. {phase.name}: one task per input file, then per chunk of pages")
+                lines.append(f"{n}. {phase.name}: one task per input file; each chunk of its pages through the chain")
                 stages = [phase.read(shared)] + [make(shared) for make in phase.chain]
             else:
                 lines.append(f"== barrier: {phase.barrier} ==")
@@ -161,7 +160,7 @@ class Plan:
                 stages = [phase.reduce(shared)] + [make(shared) for make in phase.chain]
             for stage in stages:
                 lines.append(f"   - {stage.name:<15} {stage.describe()} [{stage.resources.cpus:g} CPU]")
-            lines.extend(f"     persists {p}" for p in phase.persists)
+                lines.extend(f"       writes {path.relative_to(root)}" for path in stage.persists())
         return "\n".join(lines)
 
 
@@ -194,8 +193,6 @@ def build_plan(cfg: JobConfig, layout: OutputLayout) -> Plan:
         documents = MapInputs(
             DOCUMENTS_STEP, read,
             (extract, text_rules, lambda _s: WriteStage(cfg, layout, DOCUMENTS_STEP, with_images=False)),
-            persists=("_work/done/read/<input>.json", "_work/archive_images/<input>.parquet", "<stem>-<part>.parquet|.tar",
-                      "_ledger/<stem>.parquet", "_work/done/documents/<stem>.json"),
             step=DOCUMENTS_STEP,
         )
         return Plan(cfg.name, (documents,), final_step=DOCUMENTS_STEP, marker_steps=(DOCUMENTS_STEP,))
@@ -203,8 +200,6 @@ def build_plan(cfg: JobConfig, layout: OutputLayout) -> Plan:
     documents = MapInputs(
         DOCUMENTS_STEP, read,
         (extract, text_rules, lambda _s: StageChunk(layout, DOCUMENTS_STEP, cfg.images.max_images_per_doc)),
-        persists=("_work/done/read/<input>.json", "_work/archive_images/<input>.parquet", "_work/docs/<stem>.parquet",
-                  "_work/done/documents/<stem>.json"),
         step=DOCUMENTS_STEP,
     )
 
@@ -229,9 +224,6 @@ def build_plan(cfg: JobConfig, layout: OutputLayout) -> Plan:
             lambda _s: RulesStage(cfg.filters, "image", layout),
             lambda _s: WriteStage(cfg, layout, FINALIZE_STEP, with_images=True),
         ),
-        persists=("_work/downloads/ (img2dataset shards, results/<batch>.parquet)", "_work/images/part-<n>.parquet",
-                  "_work/done/images/part-<n>.json", "<stem>-<part>.parquet|.tar", "_ledger/<stem>.parquet",
-                  "_ledger/images/<stem>.parquet", "_work/done/finalize/<stem>.json"),
         step=FINALIZE_STEP,
     )
     return Plan(cfg.name, (documents, images), final_step=FINALIZE_STEP, marker_steps=(DOCUMENTS_STEP, FINALIZE_STEP),

@@ -38,7 +38,6 @@ import pyarrow as pa
 from weft.jobs.errors import UserError
 from weft.jobs.spec import RayConfig
 from weft.pipeline.layout import OutputLayout
-from weft.pipeline.read.stage import PAGE_SCHEMA
 from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Shared, Source, run_chain
 from weft.pipeline.stage import Stage
 

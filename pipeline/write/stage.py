@@ -8,6 +8,7 @@ statuses), which is what the manifest adds up.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from weft.jobs.spec import JobConfig
 from weft.pipeline.chunk import Chunk
@@ -29,6 +30,11 @@ class WriteStage(Stage):
         self.with_images = with_images
         self.formats = tuple(cfg.output.formats)
         self.limits = ShardLimits(max_docs=cfg.output.max_docs_per_shard, max_bytes=cfg.output.max_bytes_per_shard)
+
+    def persists(self) -> tuple[Path, ...]:
+        shards = tuple(self.layout.shard(f"<stem>-<part>.{'tar' if f == 'webdataset' else f}") for f in self.formats)
+        ledgers = (self.layout.ledger("<stem>"),) + ((self.layout.image_ledger("<stem>"),) if self.with_images else ())
+        return shards + ledgers + (self.layout.done(self.step, "<stem>"),)
 
     def process(self, chunk: Chunk) -> str:
         """Returns the chunk's stem (its marker holds the rest)."""

@@ -103,18 +103,6 @@ def ray_session(cfg: RayConfig) -> Iterator[dict[str, Any]]:
 
 def _configure_data_context(cfg: RayConfig) -> None:
     import ray.data
-
-    ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = cfg.progress
-    ctx.print_on_execution_start = cfg.progress
-    ctx.enable_auto_log_stats = False
-    # Ray Data logs every execution at INFO and nags when progress bars are off; a job's own
-    # summary says what happened.
-    logging.getLogger("ray.data").setLevel(logging.INFO if cfg.progress else logging.ERROR)
-
-
-def _configure_data_context(cfg: RayConfig) -> None:
-    import ray.data
     from ray.data.context import ShuffleStrategy
 
     ctx = ray.data.DataContext.get_current()

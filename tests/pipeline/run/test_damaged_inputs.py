@@ -96,7 +96,7 @@ def test_a_clipped_warc_beside_a_good_one_on_ray(shared_data: Path, tmp_path: Pa
     good = shared_data / "warc/other/dolma_sample-0000.warc.gz"
     weft = str(Path(sys.executable).parent / "weft")
     done = subprocess.run([weft, "run", "--input", str(clipped), "--input", str(good), "--output", str(tmp_path / "out"),
-                           "--num-cpus", "2"], capture_output=True, text=True, timeout=300, env={"RAY_USAGE_STATS_ENABLED": "0", **_env()})
+                           "--num-cpus", "2", "--no-download"], capture_output=True, text=True, timeout=300, env={"RAY_USAGE_STATS_ENABLED": "0", **_env()})
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "\x1b[" not in done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("weft: warning:")]

@@ -10,15 +10,16 @@ partition's edges leave as one star per local component (`components.local_stars
 connected-components rounds start from few edges.
 
 A bucket's cost is bounded. Up to `BucketLimits.exact` members every pair is verified (one
-vectorised comparison of all signatures; at 256 members that is 32,640 pairs, ~10 ms), so
-the bucket contributes exactly the components of its verified pairs: the same as a `MinHashLSH`
-query followed by `MinHash.jaccard`. A larger bucket (boilerplate pages, templated listings) is
-verified against anchors instead: members are visited in node order; one joins every anchor it
-is similar to, and one similar to none becomes a new anchor, up to `BucketLimits.anchors`. That
-costs members x anchors comparisons instead of members^2 / 2, and can miss two things, both
-counted in `BucketStats`: a link between two non-anchor members that are similar to each other
-but to no common anchor (they may still meet through another band), and every member that
-matches no anchor once the anchor budget is spent (`unverified`).
+vectorised comparison per member against the members after it; 1,024 members are 523,776 pairs,
+~50 ms), so the bucket contributes exactly the components of its verified pairs: the same as a
+`MinHashLSH` query followed by `MinHash.jaccard`. A larger bucket (boilerplate pages, templated
+listings) is verified against anchors instead: members are visited in node order; one joins
+every anchor it is similar to, and one similar to none becomes a new anchor, up to
+`BucketLimits.anchors`, and is then compared once with every member before it. That costs about
+members x anchors comparisons instead of members^2 / 2, and can miss two things: a link between
+two non-anchor members that joined different anchors (the two groups may still meet through
+another band or another bucket), and every member that matches no anchor once the anchor budget
+is spent (counted as `unverified` in `BucketStats`).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from weft.pipeline.dedup.schema import bucket_schema
 class BucketLimits:
     """How much verification one bucket may cost (module docstring)."""
 
-    exact: int = 256
-    """Buckets up to this many members have every pair verified."""
+    exact: int = 1024
+    """Buckets up to this many members have every pair verified (523,776 pairs, ~50 ms)."""
     anchors: int = 64
     """Larger buckets verify each member against at most this many anchors."""
 
@@ -184,6 +185,12 @@ def _anchor(sigs: np.ndarray, threshold: float, budget: int, union, stats: Bucke
             if matched:
                 continue
             if len(anchors) < budget:
+                # A new anchor is compared with every member before it once, so a member that
+                # joined an earlier anchor but is also like this one links the two groups.
+                earlier = np.count_nonzero(sigs[:member] == sigs[member], axis=1) / num_perm >= threshold
+                stats.comparisons += member
+                for k in np.flatnonzero(earlier):
+                    union(int(k), member)
                 anchors.append(member)
                 fresh.append(member)
             else:

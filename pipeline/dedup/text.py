@@ -91,15 +91,16 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+")
 # Any character outside the Basic Multilingual Plane. Python's `re` tests a character class of
 # many ranges one range at a time unless every range is in the BMP (then it is one bitmap lookup),
 # so the BMP is done with big classes and the rare astral characters (emoji, CJK extension B+)
-# one by one (`_astral`).
+# one by one (`_astral`), which spaces them out so that the BMP word pattern never splits them.
 _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 @dataclass(frozen=True)
 class _Patterns:
-    bmp_word: re.Pattern[str]
     bmp_format: re.Pattern[str]
-    bmp_unspaced: re.Pattern[str]
+    bmp_word: re.Pattern[str]
+    """A word: one character of a script without spaces, or a run of characters that are neither
+    separators nor such characters. One `findall` of it does the whole cut into words."""
 
 
 @lru_cache(maxsize=1)
@@ -107,21 +108,24 @@ def _patterns() -> _Patterns:
     """Built once per process from the Unicode database (about 0.1 s), not at import."""
     separators: list[int] = []
     formats: list[int] = []
+    unspaced: list[int] = []
     for cp in range(0x10000):
         category = unicodedata.category(chr(cp))
         if _separates(category):
-            separators.append(cp)
+            separators.append(cp)  # also inside those scripts: "。" and "・" separate
         elif category == "Cf":
             formats.append(cp)
-    unspaced = [(lo, hi) for lo, hi in _UNSPACED_SCRIPTS if hi < 0x10000]
+        elif _unspaced(cp):
+            unspaced.append(cp)
+    single = _char_class(_runs(unspaced))
     return _Patterns(
-        bmp_word=re.compile(f"[^{_char_class(_runs(separators))}]+"),
         bmp_format=re.compile(f"[{_char_class(_runs(formats))}]+"),
-        bmp_unspaced=re.compile(f"([{_char_class(unspaced)}])"),
+        bmp_word=re.compile(f"[{single}]|[^{_char_class(_runs(separators))}{single}]+"),
     )
 
 
 def _astral(match: re.Match[str]) -> str:
+    """The same rules for one character outside the BMP."""
     char = match.group()
     category = unicodedata.category(char)
     if _separates(category):
@@ -142,7 +146,6 @@ def normalise(text: str) -> str:
     text = patterns.bmp_format.sub("", text)
     if _ASTRAL.search(text):
         text = _ASTRAL.sub(_astral, text)
-    text = patterns.bmp_unspaced.sub(r" \1 ", text)
     return " ".join(patterns.bmp_word.findall(text))
 
 

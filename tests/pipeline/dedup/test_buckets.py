@@ -167,15 +167,33 @@ def test_an_anchored_bucket_joins_a_member_to_every_anchor_it_matches(pages: dic
     assert components_in_memory(bucket_pairs(nodes, sigs, 0.8)[0]) == components_in_memory(anchored)
 
 
-def test_an_anchored_bucket_can_miss_a_link_between_members_it_does_not_compare(pages: dict[str, str]) -> None:
-    """The documented cost of anchors: x joins anchor a before y arrives; y is like x but not like
-    a, so it becomes an anchor itself and the x-y link is never checked."""
+def test_a_new_anchor_is_compared_with_the_members_before_it(pages: dict[str, str]) -> None:
+    """x joins anchor a before y arrives; y is like x but not like a, so it becomes an anchor,
+    and its one look back at the earlier members finds x."""
     a = Signer().sign([pages["heise"]])[0]
     x = _variant(a, range(0, 25))
     y = _variant(x, range(25, 50))
+    assert estimated_jaccard(a, y) < 0.8
     nodes = [_node(0), _node(1), _node(2)]  # a, x, y in node order
     sigs = np.stack([a, x, y])
     anchored, _ = bucket_pairs(nodes, sigs, 0.8, BucketLimits(exact=2))
-    assert components_in_memory(anchored) == {nodes[0]: nodes[0], nodes[1]: nodes[0]}
     exact, _ = bucket_pairs(nodes, sigs, 0.8)
-    assert set(components_in_memory(exact).values()) == {nodes[0]} and len(exact) == 2
+    assert components_in_memory(anchored) == components_in_memory(exact) == {n: nodes[0] for n in nodes}
+
+
+def test_an_anchored_bucket_can_miss_a_link_between_members_of_different_anchors(pages: dict[str, str]) -> None:
+    """The documented cost of anchors: a and b are anchors (not alike); x is like a, z like b,
+    and x like z, but x and z are never compared with each other."""
+    a = Signer().sign([pages["heise"]])[0]
+    b = _variant(a, range(0, 60))  # 68/128 = 0.53 like a
+    x = _variant(a, range(0, 20))  # a with b's values on 0-19: 0.84 like a, 0.69 like b
+    z = _variant(b, range(40, 60))  # b with a's values on 40-59: 0.84 like b, 0.69 like a; 0.84 like x
+    sigs = np.stack([a, b, x, z])
+    similar = {(i, j) for i in range(4) for j in range(i + 1, 4) if estimated_jaccard(sigs[i], sigs[j]) >= 0.8}
+    assert similar == {(0, 2), (1, 3), (2, 3)}
+    nodes = [_node(i) for i in range(4)]
+    anchored, stats = bucket_pairs(nodes, sigs, 0.8, BucketLimits(exact=3))
+    assert stats.anchored_buckets == 1 and stats.unverified == 0
+    assert components_in_memory(anchored) == {nodes[0]: nodes[0], nodes[2]: nodes[0], nodes[1]: nodes[1], nodes[3]: nodes[1]}
+    exact, _ = bucket_pairs(nodes, sigs, 0.8)
+    assert set(components_in_memory(exact).values()) == {nodes[0]}

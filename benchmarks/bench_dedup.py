@@ -39,6 +39,14 @@ BENCH = Path(__file__).resolve().parent
 
 
 def _peak_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork and exec,
+    so a child would report the peak of the parent that started it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -289,10 +297,12 @@ def bench_end_to_end(count: int, words: int, per_part: int) -> None:
           f"{(ds_per_doc + cfg.num_perm * 4) * 1e9 / 2**40:.1f} TiB")
     print(f"  weft: exchange volume {exchange_per_doc:.0f} bytes per document ({cfg.bands} bucket rows): "
           f"{exchange_per_doc * 1e7 / 2**30:.0f} GiB at 10M, {exchange_per_doc * 1e9 / 2**40:.1f} TiB at 1B, on the "
-          f"cluster's disks/object store; per task: peak RSS {weft['peak_mb']:.0f} MB measured with partitions of "
-          f"<= {weft['largest_part_rows']} rows, the same at 10M and 1B with {round(1e7 * cfg.bands / per_part)} and "
+          f"cluster's disks/object store; per task (a map of {CHUNK} documents, a reduce of <= "
+          f"{weft['largest_part_rows']} rows): at most the {weft['peak_mb']:.0f} MB peak RSS measured here, "
+          f"interpreter and imports included, the same at 10M and 1B with {round(1e7 * cfg.bands / per_part)} and "
           f"{round(1e9 * cfg.bands / per_part)} partitions; per node = tasks running on it x that "
-          f"(e.g. 16 cores: {16 * weft['peak_mb'] / 1024:.1f} GiB)")
+          f"(e.g. 16 at once: {16 * weft['peak_mb'] / 1024:.1f} GiB); the component rounds hold edges in proportion "
+          f"to duplicates ({weft['edges_in']} edges here), spread over the same partitions")
     if not same:
         raise SystemExit("weft and MinHashLSH found different clusters")
 

@@ -69,11 +69,15 @@ class BucketStats:
         return BucketStats(**total)
 
 
-def bucket_rows(nodes: Sequence[str] | pa.Array, signatures: np.ndarray, cfg: MinHashConfig, parts: int) -> pa.Table:
+def bucket_rows(nodes: Sequence[str] | pa.Array | pa.ChunkedArray, signatures: np.ndarray, cfg: MinHashConfig,
+                parts: int) -> pa.Table:
     """The map side: one row per (document, band) in `bucket_schema`, documents in input order,
     bands in order. Documents without shingles (empty signature) emit nothing: they are all
     equal, which the exact text pass settles, and would otherwise fill one bucket per band."""
-    nodes = pa.array(nodes, pa.string()) if not isinstance(nodes, pa.Array) else nodes
+    if isinstance(nodes, pa.ChunkedArray):
+        nodes = nodes.combine_chunks()
+    elif not isinstance(nodes, pa.Array):
+        nodes = pa.array(nodes, pa.string())
     signatures = np.asarray(signatures, dtype=np.uint32).reshape(-1, cfg.num_perm)
     bands = cfg.bands
     kept = np.flatnonzero(~is_empty(signatures))

@@ -11,11 +11,13 @@ shingles and the same exact-pass hash. `normalise` makes one canonical spelling:
    because they sit *inside* words;
 3. scripts written without spaces between words (Han, Hiragana, Katakana, Bopomofo, Thai, Lao,
    Khmer, Myanmar) have no cheap and language-independent word boundary, so each of their code
-   points is a word of its own: a 5-gram there is five characters, the unit other CJK
-   near-duplicate work uses too. Hangul is written with spaces and stays word-based;
+   points is a word of its own (their combining marks too): a 5-gram there is five characters,
+   a common unit for near-duplicates in these scripts. Hangul is written with spaces and stays
+   word-based;
 4. runs of whitespace collapse to one space, none at either end.
 
-Combining marks (M*) are kept, so Devanagari or Arabic words are not cut at their vowel signs.
+Elsewhere combining marks (M*) are part of words, so Devanagari or Arabic words are not cut at
+their vowel signs.
 Digits are letters here: "version 2" and "version 3" are different texts.
 
 The categories come from the running Python's Unicode database (`UNICODE_VERSION`): a Python

@@ -128,6 +128,8 @@ def test_results_do_not_depend_on_row_order_or_partitions(pages: dict[str, str])
     nodes = [_node(i) for i in range(len(texts))]
     rows = bucket_rows(nodes, sigs, cfg, parts=1)
     assert rows.schema == bucket_schema(cfg.num_perm) and rows.num_rows == len(texts) * cfg.bands
+    column = pa.table({"node": nodes}).column("node")  # as a stage gets it: a table column, in chunks
+    assert bucket_rows(pa.chunked_array([column.slice(0, 5), column.slice(5)]), sigs, cfg, parts=1).equals(rows)
     shuffled = rows.take(pa.array(np.argsort([hashlib.sha1(str(i).encode()).digest() for i in range(rows.num_rows)])))
     one, _ = bucket_edges(rows, cfg)
     assert one.schema == EDGE_SCHEMA and one.num_rows > 0

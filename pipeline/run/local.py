@@ -33,7 +33,7 @@ class LocalExecutor:
             else:
                 self.exchange(phase, layout, shared)
             log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")
-        return {"mode": "local", "cpus": 1, "nodes": 1}
+        return {"name": "local", "mode": "local", "cpus": 1, "nodes": 1}
 
     def map_inputs(self, phase: MapInputs, inputs: list[str], layout: OutputLayout, shared: Shared) -> None:
         read = _ready(phase.read(shared))

@@ -21,8 +21,9 @@ from weft.schemas.document import Document, ImageSlot
 def check_order(filters: Sequence[Filter]) -> None:
     """Refuse an order of rules that cannot do what it says.
 
-    1. Every `text` rule comes before every `image` rule: text rules run before images are
-       downloaded, so a text rule listed after an image rule would silently run too early.
+    1. Rules are listed in the order of their stages (`text`, then `dedup`, then `image`): text
+       rules run before images are downloaded, so a text rule listed after an image rule would
+       silently run too early.
     2. Within a stage, a rule that needs the exact image count (`max_images_v1`,
        `single_image_subsample_v1`) comes after every rule that removes image slots, and a rule
        that asks whether any image is left (`no_images_v1`) comes after every rule that can
@@ -36,14 +37,17 @@ def check_order(filters: Sequence[Filter]) -> None:
         if f.key in seen:
             raise UserError(f"filters[{i}] ({f.key}): listed twice (first at filters[{seen[f.key]}])")
         seen[f.key] = i
-    first_image = next((i for i, f in enumerate(filters) if f.stage is Stage.IMAGE), None)
-    if first_image is not None:
-        for i, f in enumerate(filters[first_image + 1:], start=first_image + 1):
-            if f.stage is Stage.TEXT:
-                raise UserError(
-                    f"filters[{i}] ({f.key}): a text-stage rule cannot come after the image-stage rule "
-                    f"filters[{first_image}] ({filters[first_image].key}); text rules run before images are downloaded"
-                )
+    order = {stage: n for n, stage in enumerate(Stage)}
+    latest = 0
+    for i, f in enumerate(filters):
+        if order[f.stage] < order[filters[latest].stage]:
+            later = filters[latest]
+            raise UserError(
+                f"filters[{i}] ({f.key}): a {f.stage.value}-stage rule cannot come after the {later.stage.value}-stage rule "
+                f"filters[{latest}] ({later.key}); the stages run in the order {', '.join(s.value for s in Stage)}"
+            )
+        if order[f.stage] > order[filters[latest].stage]:
+            latest = i
     for i, f in enumerate(filters):
         if f.needs_image_count is ImageCount.NONE:
             continue

@@ -22,6 +22,7 @@ import dataclasses
 from typing import Any, Mapping, Sequence
 
 from weft.filters.chain import FilterPipeline
+from weft.filters.dedup import DedupMinHash, DedupText, DedupUrl
 from weft.filters.params import FilterParams
 from weft.filters.rule import Filter
 from weft.filters.images import MaxImages, MinImageSize, Monochrome, NoImages, SingleImageSubsample
@@ -46,6 +47,9 @@ FILTERS: dict[str, type[Filter]] = {
         CharRepetition,
         WordRepetition,
         SpecialCharRatio,
+        DedupUrl,
+        DedupText,
+        DedupMinHash,
     )
 }
 """Every rule a job spec can name, by its versioned name."""

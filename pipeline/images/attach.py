@@ -52,14 +52,16 @@ class AttachImages(Stage):
 
     name = "attach_images"
 
-    def __init__(self, settings: ImageSettings, layout: OutputLayout) -> None:
+    def __init__(self, settings: ImageSettings, layout: OutputLayout, *, deduped: bool = False) -> None:
         self.settings = settings
         self.layout = layout
+        self.deduped = deduped
+        """Load the chunk staged after the dedup rules rather than after the text rules."""
 
     def process(self, group: pa.Table) -> Chunk:
         """`group`: the exchange's rows for one chunk (`RESOLVED_SCHEMA`; its own row has no URL)."""
         stem = group.column("stem")[0].as_py()
-        chunk = table_to_chunk(pq.read_table(self.layout.docs(stem)))
+        chunk = table_to_chunk(pq.read_table(self.layout.deduped(stem) if self.deduped else self.layout.docs(stem)))
         by_url = {row["url"]: row for row in group.to_pylist() if row["url"] is not None}
         for record in chunk.kept:
             record.doc = self.attach(record.doc, by_url, chunk.image_statuses)

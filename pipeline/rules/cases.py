@@ -33,9 +33,15 @@ facts the image stage would measure are written inline. Format::
     dropped_slots = [{url = "a.png", reason = "min_image_size_v1:too_small"}]  # optional: the
                                      # slots the rules dropped, in page order
 
+    [dedup]                          # optional: what the job's dedup barrier found for the page
+    duplicate_of = "0c6f..."         # the kept document it duplicates (absent: it is kept)
+    pass = "minhash"                 # url | text | minhash: which pass found it
+    jaccard = 0.91                   # estimated Jaccard with duplicate_of
+    cluster_size = 3
+
 An image slot with no `[[images]]` entry has no decoded pixels (as when its download failed),
-so the pixel rules drop it as `not_decoded`. Every rule of the job runs, text stage then image
-stage, exactly as a job would run them on that page.
+so the pixel rules drop it as `not_decoded`. Every rule of the job runs, text, dedup and image
+stage in order, exactly as a job would run them on that page.
 """
 
 from __future__ import annotations
@@ -53,10 +59,12 @@ from weft.filters.chain import FilterPipeline
 from weft.filters.verdict import DocResult
 from weft.filters.registry import build
 from weft.jobs.errors import UserError
-from weft.schemas.document import Document, FetchResult, ImageInfo, ImageSlot, Provenance, TextBlock, make_doc_id
+from weft.schemas.document import DedupInfo, Document, FetchResult, ImageInfo, ImageSlot, Provenance, TextBlock, make_doc_id
 
 DEFAULT_URL = "https://example.com/case"
-_CASE_KEYS = {"description", "job", "filters", "input", "images", "expect"}
+_CASE_KEYS = {"description", "job", "filters", "input", "images", "dedup", "expect"}
+_DEDUP_KEYS = {"duplicate_of", "pass", "jaccard", "cluster_size"}
+_PASSES = ("url", "text", "minhash")
 _INPUT_KEYS = {"url", "doc_id", "html", "segments", "links", "html_lang", "title"}
 _IMAGE_REQUIRED = ("width", "height", "colour_spread", "dominant_fraction", "grayscale")
 _IMAGE_OPTIONAL = {"opaque_fraction", "format", "mode", "frames"}
@@ -211,7 +219,26 @@ def _build_document(path: Path, data: Mapping[str, Any]) -> Document:
         raise CaseError(f"[[images]] {sorted(unused)[0]} is not an image slot of the page")
     segments = [replace(s, info=facts[s.url][0], fetch=facts[s.url][1]) if isinstance(s, ImageSlot) and s.url in facts else s
                 for s in doc.segments]
-    return replace(doc, segments=segments)
+    return replace(doc, segments=segments, dedup=_dedup_facts(data.get("dedup"), doc.doc_id))
+
+
+def _dedup_facts(table: Any, doc_id: str) -> DedupInfo | None:
+    """The `[dedup]` table as the barrier would attach it (None: the case has none)."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise CaseError("[dedup] must be a table")
+    _require_keys(table, _DEDUP_KEYS, "[dedup]")
+    duplicate_of = table.get("duplicate_of")
+    found = table.get("pass")
+    if (duplicate_of is None) != (found is None):
+        raise CaseError("[dedup] a duplicate names both duplicate_of and pass")
+    if found is not None and found not in _PASSES:
+        raise CaseError(f"[dedup] pass must be one of {', '.join(_PASSES)}, got {found!r}")
+    jaccard = table.get("jaccard")
+    return DedupInfo(cluster_id=str(duplicate_of or doc_id), cluster_size=int(table.get("cluster_size", 2 if duplicate_of else 1)),
+                     duplicate_of=str(duplicate_of) if duplicate_of else None, duplicate_reason=found,
+                     jaccard=float(jaccard) if jaccard is not None else None)
 
 
 def _compare(expect: Mapping[str, Any], result: DocResult, base_url: str) -> list[str]:

@@ -213,7 +213,8 @@ def cluster_facts(members: list[dict[str, Any]], text_pass: bool = True) -> list
     rep_sig = np.asarray(rep["signature"], dtype=np.uint32) if rep is not None and rep["signature"] is not None else None
     facts = []
     for m in members:
-        fact = {"kind": "fact", "stem": m["stem"], "node": m["node"], "cluster_size": size, "cluster_id": cluster_id}
+        fact = {"kind": FACT_ROW, "stem": m["stem"], "node": m["node"], "cluster_size": size, "cluster_id": cluster_id,
+                "duplicate_of": None, "reason": None, "jaccard": None}
         if m["url_of"] is not None:
             fact.update(duplicate_of=doc_id_of(m["url_of"]), reason=REASON_URL, cluster_id=cluster_id or doc_id_of(m["url_of"]))
         elif m is not rep:

@@ -18,7 +18,7 @@ from weft.pipeline.stage import Stage
 
 
 class StageChunk(Stage):
-    """Persist the chunk's page records until every URL of the job is resolved."""
+    """Persist the chunk's page records until every chunk of the job has reached the barrier."""
 
     name = "stage_chunk"
 

@@ -14,6 +14,7 @@ import hashlib
 import html
 import io
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -174,3 +175,25 @@ def test_ray_writes_the_same_bytes_as_the_in_process_executor(corpus: dict[str, 
     assert manifest["executor"]["name"] == "ray" and manifest["dedup"]["component_rounds"] >= 2
     local, ray = _files(tmp_path / "local"), _files(tmp_path / "ray")
     assert any(name.startswith("_dedup/") for name in local) and local == ray
+
+
+def test_inspect_shows_a_cluster_from_any_of_its_members(corpus: dict[str, Any], tmp_path: Path) -> None:
+    from weft.pipeline.cli.main import main
+
+    out = tmp_path / "out"
+    _run(corpus, out)
+    early = _doc_id("http://syndicated.example/aclu", "2023-12-31T00:00:00Z")
+    mirror = _doc_id("http://mirror.example/aclu", "2024-02-01T00:00:00Z")
+    import contextlib
+
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        assert main(["inspect", str(out), "--cluster", mirror, "--max-chars", "100"]) == 0
+    shown = text.getvalue()
+    assert shown.startswith(f"cluster of {early}: 3 document(s), 2 removed as duplicates")
+    assert f"=== {early}  http://syndicated.example/aclu" in shown
+    assert "dedup_text_v1:same_text" in shown and "dedup_minhash_v1:near_duplicate" in shown
+    assert re.search(r"near_duplicate of \w+ Jaccard 0\.[89]\d\d", shown), shown
+    with contextlib.redirect_stderr(io.StringIO()) as err:
+        assert main(["inspect", str(out), "--cluster", "f" * 32]) == 2
+    assert "no document" in err.getvalue()

@@ -142,31 +142,26 @@ class JoinNodes(Stage):
         self.parts = parts
 
     def process(self, rows: pa.Table) -> pa.Table:
-        root: dict[str, str] = {}
-        url_of: dict[str, str] = {}
-        own: dict[str, dict[str, Any]] = {}
-        out: list[dict[str, Any]] = []
-        for row in rows.to_pylist():
-            kind = row["kind"]
-            if kind == EDGE_ROW:
-                root[row["node"]] = row["root"]
-            elif kind == URL_ROW:
-                url_of[row["node"]] = row["url_of"]
-            elif kind == DOC_ROW:
-                own[row["node"]] = row
-            elif kind == CHUNK_ROW:
-                out.append(row)
-        for node in sorted(set(root) | set(url_of)):
+        kind = rows.column("kind")
+        edges = rows.filter(pc.equal(kind, EDGE_ROW))
+        urls = rows.filter(pc.equal(kind, URL_ROW))
+        root = dict(zip(edges.column("node").to_pylist(), edges.column("root").to_pylist()))
+        url_of = dict(zip(urls.column("node").to_pylist(), urls.column("url_of").to_pylist()))
+        wanted = sorted(set(root) | set(url_of))
+        # Only the documents with a root or a URL fact are read into Python: most documents of a
+        # partition have neither, and their signatures stay in Arrow.
+        docs = rows.filter(pc.and_(pc.equal(kind, DOC_ROW), pc.is_in(rows.column("node"), pa.array(wanted, pa.string()))))
+        own = {row["node"]: row for row in docs.to_pylist()}
+        members = []
+        for node in wanted:
             doc = own.get(node)
             if doc is None:
                 continue  # not a kept document of this job: cannot happen unless files were edited
-            top = root.get(node, node)
-            out.append({**doc, "part": None, "kind": MEMBER_ROW, "root": top, "url_of": url_of.get(node)})
-        members = [r for r in out if r["kind"] == MEMBER_ROW]
-        parts = partition_of([r["root"] for r in members], self.parts).to_pylist()
-        for row, part in zip(members, parts):
-            row["part"] = part
-        return _table(out)
+            members.append({**doc, "kind": MEMBER_ROW, "root": root.get(node, node), "url_of": url_of.get(node)})
+        parts = partition_of([m["root"] for m in members], self.parts).to_pylist()
+        for member, part in zip(members, parts):
+            member["part"] = part
+        return pa.concat_tables([rows.filter(pc.equal(kind, CHUNK_ROW)), _table(members)])
 
 
 class Clusters(Stage):

@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 from weft.filters.chain import FilterPipeline
 from weft.filters.params import FilterParams
 from weft.filters.rule import Filter
+from weft.filters.image_dedup import ImageBoilerplate, ImageRepeat
 from weft.filters.images import MaxImages, MinImageSize, Monochrome, NoImages, SingleImageSubsample
 from weft.filters.language import EnglishFastText
 from weft.filters.spam import SpamHeuristics
@@ -39,6 +40,8 @@ FILTERS: dict[str, type[Filter]] = {
         NoImages,
         MinImageSize,
         Monochrome,
+        ImageRepeat,
+        ImageBoilerplate,
         MaxImages,
         SingleImageSubsample,
         WordCount,

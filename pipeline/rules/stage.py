@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from weft.filters.chain import FilterPipeline
 from weft.filters.registry import build
 from weft.filters.rejects import RejectsSampler
+from weft.filters.rule import JobCounts
 from weft.filters.stats import FilterStats, RuleStats
 from weft.filters.verdict import DocResult
 from weft.pipeline.chunk import DROPPED, Chunk
@@ -62,8 +63,9 @@ class RulesStage(Stage):
         sampler = RejectsSampler(per_reason=REJECTS_PER_REASON)
         self.chain.on_drop = sampler
         self.chain.stats = FilterStats({f.key: RuleStats() for f in self.chain.filters})
+        job = JobCounts(chunk.image_documents)
         for record in chunk.kept:
-            result = self.chain.run(record.doc)
+            result = self.chain.run(record.doc, job)
             record.scores = merge_scores(record.scores, scores_of(result))
             if result.kept:
                 result.doc.filter_scores = record.scores

@@ -7,6 +7,8 @@ tests/pipeline/images/test_counts.py; here the rules get the counts directly.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -19,8 +21,10 @@ from weft.filters.registry import FILTERS, build
 from weft.filters.rule import JobCounts
 from weft.jobs.errors import UserError
 from weft.pipeline.images.validate import inspect_image
-from weft.schemas.document import ImageInfo
+from weft.schemas.document import Document, ImageInfo
+from weft.schemas.reader import iter_documents
 from tests.filters.conftest import ENGLISH, make_doc, slot
+from tests.helpers import job, run_inline
 
 Info = Callable[[str], ImageInfo]
 
@@ -132,3 +136,30 @@ def test_a_job_with_the_boilerplate_rule_asks_for_job_wide_counts() -> None:
     chain = build([{"name": "image_repeat_v1"}, {"name": "image_boilerplate_v1", "max_documents": 3}])
     assert [f.key for f in chain.filters] == ["image_repeat_v1", "image_boilerplate_v1"]
     assert chain.filters[1].params.max_documents == 3
+
+
+def _run(out: Path, warc: Path, filters: tuple[dict[str, object], ...]) -> dict[str, Document]:
+    cfg = replace(job(out, warc, images={"resolve": True, "download": False}, extract={"on_record_error": "drop"}), filters=filters)
+    run_inline(cfg)
+    return {doc.doc_id: doc for doc in iter_documents(out, format="parquet")}
+
+
+@pytest.mark.parametrize("crawl, repeats", [
+    ("aut_IAH-20080430204825-00000-blackbook.warc.gz", True),  # archive.org 2008: rows of rating stars, icons
+    ("nodewarc_books.toscrape.warc", False),  # 20 different book covers on one page
+])
+def test_on_a_real_crawl_each_image_keeps_its_first_slot_only(shared_data: Path, tmp_path: Path, crawl: str, repeats: bool) -> None:
+    warc = shared_data / "warc" / "other" / crawl
+    before = _run(tmp_path / "plain", warc, ())
+    after = _run(tmp_path / "dedup", warc, ({"name": "image_repeat_v1"},))
+    assert after.keys() == before.keys()
+    dropped = 0
+    for doc_id, doc in after.items():
+        shown = [s.info.sha256 for s in before[doc_id].images]
+        assert [s.info.sha256 for s in doc.images] == list(dict.fromkeys(shown)), doc.url  # first slots, in page order
+        repeated = [d for d in doc.dropped_slots if d.reason == "image_repeat_v1:repeated"]
+        assert len(repeated) == len(shown) - len(set(shown))
+        assert all(d.info.sha256 in {s.info.sha256 for s in doc.images} for d in repeated)
+        assert doc.text == before[doc_id].text
+        dropped += len(repeated)
+    assert (dropped > 100) if repeats else dropped == 0

@@ -31,18 +31,21 @@ images in shared/data):
   the header banner (344x194) in all 12, every other image in at most 2. The logo, the header
   and the banner pass Kosmos-1's rules (at least 64x64, not monochrome): only a count finds them.
   A threshold of 10 documents (OBELICS's figure) separates them from content on both crawls;
-  on a large crawl the same logo is in thousands of documents and a content image in a few.
+  a logo's count grows with the number of pages of its site, a content image's does not.
 - Repeats: 361 image slots of the blackbook crawl repeat an image shown earlier in the same
-  document (rating stars, 293 slots of one 14x12 star image in 18 documents), and 12 of the two
-  Mona Lisa pages (a 15x11 "enlarge" icon): icons, almost all caught by the size rule as well;
-  `image_repeat_v1` still removes the larger ones and keeps the count rules honest.
+  document (275 of them one 14x12 star of a rating row, 73 an empty star), and 12 of the two
+  Mona Lisa pages (a 15x11 "enlarge" icon). Almost all are icons the size rule drops anyway;
+  after it, one repeated slot of the blackbook crawl is left for `image_repeat_v1`. The rule is
+  for what the size rule cannot see: a photo shown twice, a logo in the header and the footer.
 - Perceptual hash, on the 281 real images: the same picture saved again (132 opaque, colourful
   images of at least 64x64 as JPEG quality 90/50/20, at half size, as PNG and WebP) is within
-  4 bits of the original in 96 % of the cases (127-129 of 132 per re-encoding); 2 of 39,340 pairs
-  of different pictures are within 4 bits (a 256x10 grey gradient and an 1800x89 banner, two
-  almost featureless strips), 5 more within 6. Every single-colour image hashes to 0, so the
-  option must follow `monochrome_v1` (as it does in the jobs). Hence off by default (bytes are
-  exact) and 4 when a user wants re-encodings caught.
+  4 bits of the original in 127-129 of 132 cases per re-encoding. Of the 31,878 pairs of
+  different files (single-colour images left out), 59 are within 4 bits, and all but one are the
+  same picture in another format or size (hopper in 8 files, avatars at 48 and 73 px, a screenshot
+  at two widths); the exception is two almost featureless strips (a 256x10 grey gradient and an
+  1800x89 banner). Every single-colour image hashes to 0, so the option must follow
+  `monochrome_v1` (as it does in the jobs). Hence off by default (bytes are exact) and 4 when a
+  user wants re-encodings caught.
 """
 
 from __future__ import annotations

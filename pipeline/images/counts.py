@@ -30,7 +30,6 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from weft.pipeline.images.resolve import RESOLVED_SCHEMA
 from weft.pipeline.stage import Stage
@@ -79,21 +78,14 @@ class CountDocuments(Stage):
 
     def process(self, group: pa.Table) -> pa.Table:
         """`group`: the `KEYED_SCHEMA` rows of one image key."""
-        key = group.column(IMAGE_KEY)[0].as_py()
-        rows = group.drop_columns([IMAGE_KEY])
+        rows = group.to_pylist()  # one conversion each way: a group is small, and there are many
+        key = rows[0][IMAGE_KEY]
         if key.startswith("~"):  # no image: on to the chunk as it is
-            rows = rows.set_column(rows.schema.get_field_index("documents"), "documents", pa.nulls(len(rows), pa.list_(pa.string())))
-            return rows.append_column("image_documents", pa.nulls(len(rows), pa.int64())).cast(COUNTED_SCHEMA)
-        documents = pc.count_distinct(pc.list_flatten(rows.column("documents"))).as_py()
-        out: list[dict[str, Any]] = []
-        bytes_of: dict[str, dict[str, Any]] = {}
-        uses: list[dict[str, Any]] = []
-        for row in rows.to_pylist():
-            if row["stem"] is None:
-                bytes_of[row["url"]] = row
-            else:
-                uses.append(row)
-        for row in sorted(uses, key=lambda r: (r["stem"], r["url"] or "")):
+            return pa.Table.from_pylist([{**row, "documents": None} for row in rows], schema=COUNTED_SCHEMA)
+        documents = len({doc_id for row in rows for doc_id in row["documents"] or ()})
+        bytes_of = {row["url"]: row for row in rows if row["stem"] is None}
+        out = []
+        for row in sorted((r for r in rows if r["stem"] is not None), key=lambda r: (r["stem"], r["url"] or "")):
             image = bytes_of[row["url"]] if row["url"] is not None else {}
             out.append({"stem": row["stem"], "url": row["url"], **{f: image.get(f) for f in _IMAGE_FIELDS},
                         "sha256": key, "documents": None, "image_documents": documents})

@@ -4,6 +4,8 @@ The rules of a job run in two places (`filters/` defines them and their order): 
 right after extraction, before any image is fetched, and the `image` rules after the image stage
 has given the slots their pixels. A rule that drops a document turns its page record into a drop
 (`<rule>:<reason>`, with every score measured so far); slot drops stay inside the document.
+Image rules also get what the job counted over all its documents (`chunk.image_documents`, the
+image exchange's count step; `weft.filters.rule.JobCounts`).
 
 Each chunk counts its own rule statistics (they add up in the manifest) and keeps a bottom-k
 sample of what its rules dropped, persisted under `_work/rejects/`; the job merges the samples

@@ -25,6 +25,7 @@ from weft.filters.chain import FilterPipeline
 from weft.filters.dedup import DedupMinHash, DedupText, DedupUrl
 from weft.filters.params import FilterParams
 from weft.filters.rule import Filter
+from weft.filters.image_dedup import ImageBoilerplate, ImageRepeat
 from weft.filters.images import MaxImages, MinImageSize, Monochrome, NoImages, SingleImageSubsample
 from weft.filters.language import EnglishFastText
 from weft.filters.spam import SpamHeuristics
@@ -40,6 +41,8 @@ FILTERS: dict[str, type[Filter]] = {
         NoImages,
         MinImageSize,
         Monochrome,
+        ImageRepeat,
+        ImageBoilerplate,
         MaxImages,
         SingleImageSubsample,
         WordCount,

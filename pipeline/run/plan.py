@@ -38,6 +38,7 @@ from weft.jobs.errors import UserError
 from weft.jobs.spec import JobConfig
 from weft.pipeline.extract.stage import ExtractStage
 from weft.pipeline.images.attach import AttachImages
+from weft.pipeline.images.counts import IMAGE_KEY, CountDocuments, KeyByImage
 from weft.pipeline.images.exchange import (
     ARCHIVE_COLUMNS, SLOT_COLUMNS, ArchiveRows, PriorRows, SlotRows, partitions_for,
 )
@@ -154,20 +155,33 @@ def image_phase(cfg: JobConfig, layout: OutputLayout, staged_step: str, *, dedup
         urls = sum(m.get("urls", 0) for m in read_markers(layout, staged_step))
         return partitions_for(urls, cfg.images.urls_per_shard)
 
+    # A rule that compares an image with the whole job (image_boilerplate_v1) needs every image's
+    # count of documents before any chunk's rules run: one more regroup, by image
+    # (pipeline/images/counts.py). Jobs without such a rule do not pay for it.
+    image_rules = rule_chain(cfg.filters, "image")
+    count = image_rules is not None and any(f.needs_image_documents for f in image_rules.filters)
+    resolve: tuple[StageFactory, ...] = (lambda shared: ResolveImages(settings, layout, shared.budget),)
+    counting: tuple[Regroup, ...] = ()
+    if count:
+        resolve += (lambda _s: KeyByImage(),)
+        counting = (Regroup(IMAGE_KEY, (lambda _s: CountDocuments(),)),)
+
     staged = files_in(lambda lay: lay.deduped_dir if deduped else lay.docs_dir)
     return Exchange(
         "images",
         barrier="every chunk staged; the URLs of all inputs meet",
         sources=(
-            Source("slots", staged, SLOT_COLUMNS, lambda parts: SlotRows(parts, cfg.images.max_images_per_doc), with_path=True),
+            Source("slots", staged, SLOT_COLUMNS,
+                   lambda parts: SlotRows(parts, cfg.images.max_images_per_doc, count_documents=count), with_path=True),
             Source("archive images", files_in(lambda lay: lay.archive_images_dir), ARCHIVE_COLUMNS, ArchiveRows),
             Source("earlier downloads", files_in(lambda lay: lay.download_results_dir), (), PriorRows),
         ),
         partitions=partitions,
         steps=(
-            Regroup("part", (lambda shared: ResolveImages(settings, layout, shared.budget),)),
+            Regroup("part", resolve),
+            *counting,
             Regroup("stem", (
-                lambda _s: AttachImages(settings, layout, deduped=deduped),
+                lambda _s: AttachImages(settings, layout, deduped=deduped, count_documents=count),
                 lambda _s: RulesStage(cfg.filters, "image", layout),
                 lambda _s: WriteStage(cfg, layout, FINALIZE_STEP, with_images=True),
             ), step=FINALIZE_STEP),

@@ -36,17 +36,20 @@ def test_kosmos1_spec_builds_the_recipe_in_order_with_default_parameters() -> No
         assert all(getattr(f.params, k) == getattr(defaults, k) for k in spec if k not in ("name", "stage")), f.key
 
 
-def test_obelics_like_is_kosmos1_plus_the_text_quality_rules_and_dedup() -> None:
+def test_obelics_like_is_kosmos1_plus_the_text_quality_rules_dedup_and_image_dedup() -> None:
     pipe = build(job_filters("obelics_like"))
     keys = [f.key for f in pipe.filters]
     quality = ["word_count_v1", "stopword_ratio_v1", "char_repetition_v1", "word_repetition_v1", "special_char_ratio_v1"]
     dedup = ["dedup_url_v1", "dedup_text_v1", "dedup_minhash_v1"]
-    assert [k for k in keys if k not in quality + dedup] == KOSMOS1_ORDER
+    image_dedup = ["image_repeat_v1", "image_boilerplate_v1"]
+    assert [k for k in keys if k not in quality + dedup + image_dedup] == KOSMOS1_ORDER
     assert all(pipe.filters[keys.index(q)].stage is Stage.TEXT for q in quality)
     # dedup runs once every text rule has passed, before any image rule
     stages = [f.stage for f in pipe.filters]
     assert stages == sorted(stages, key=list(Stage).index)
     assert [f.key for f in pipe.filters if f.stage is Stage.DEDUP] == dedup
+    # image dedup: after the pixel rules, before every rule that counts images
+    assert keys.index("monochrome_v1") < keys.index("image_repeat_v1") < keys.index("image_boilerplate_v1") < keys.index("no_images_v1@image")
 
 
 def test_demo_is_kosmos1_plus_dedup() -> None:

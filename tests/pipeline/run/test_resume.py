@@ -116,15 +116,15 @@ def dedup_reference(shared_data: Path, tmp_path_factory: pytest.TempPathFactory)
     return _outputs(out)
 
 
-@pytest.mark.parametrize("step, count", [("dedup_keys", 1), ("dedup_components", 1), ("dedup", 4)],
-                         ids=["after-dedup-keys", "between-component-rounds", "while-assigning-duplicates"])
+@pytest.mark.parametrize("step, count", [("dedup_components", 1), ("dedup", 4)],
+                         ids=["between-component-rounds", "while-assigning-duplicates"])
 def test_killed_dedup_job_resumes_to_identical_output(shared_data: Path, tmp_path: Path, dedup_reference: dict[str, str],
                                                       step: str, count: int) -> None:
     _kill_then_resume(shared_data, tmp_path / "out", "local", step, count, dedup_reference, job="demo")
 
 
 @pytest.mark.ray
-@pytest.mark.parametrize("step, count", [("documents", 6), ("finalize", 3)], ids=["while-reading", "while-writing"])
+@pytest.mark.parametrize("step, count", [("finalize", 3)], ids=["while-writing"])
 def test_killed_ray_driver_resumes_to_identical_output(shared_data: Path, tmp_path: Path, reference: dict[str, str],
                                                        step: str, count: int) -> None:
     _kill_then_resume(shared_data, tmp_path / "out", "ray", step, count, reference)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import ClassVar
 
 from weft.filters.params import FilterParams, param
 from weft.filters.rule import DocumentFilter
@@ -61,12 +62,29 @@ class NoParams(FilterParams):
     """The exact passes have nothing to tune."""
 
 
+class _DedupRule(DocumentFilter):
+    """Drops a document when the barrier found it a duplicate in this rule's pass."""
+
+    default_stage = Stage.DEDUP
+    finds: ClassVar[str]
+    """The pass (`url`, `text`, `minhash`) whose duplicates this rule drops."""
+    reason: ClassVar[Enum]
+    what: ClassVar[str]
+    """How the detail line names the relation, e.g. "earlier capture"."""
+
+    def score(self, doc: Document) -> Scores:
+        return _facts(doc)
+
+    def decide(self, scores: Scores) -> Verdict:
+        return drop(self.reason, _detail(scores, self.what)) if scores["pass"] == self.finds else KEEP
+
+
 class DedupUrlReason(str, Enum):
     SAME_URL = "same_url"
     """An earlier capture of a URL the job also has a later capture of."""
 
 
-class DedupUrl(DocumentFilter):
+class DedupUrl(_DedupRule):
     """Keep only the latest capture of each URL.
 
     Source: OBELICS deduplicated documents by URL, keeping the most recent capture; a crawl that
@@ -78,15 +96,7 @@ class DedupUrl(DocumentFilter):
     name = "dedup_url_v1"
     Params = NoParams
     Reason = DedupUrlReason
-    default_stage = Stage.DEDUP
-
-    def score(self, doc: Document) -> Scores:
-        return _facts(doc)
-
-    def decide(self, scores: Scores) -> Verdict:
-        if scores["pass"] == PASS_URL:
-            return drop(DedupUrlReason.SAME_URL, _detail(scores, "earlier capture"))
-        return KEEP
+    finds, reason, what = PASS_URL, DedupUrlReason.SAME_URL, "earlier capture"
 
 
 class DedupTextReason(str, Enum):
@@ -94,7 +104,7 @@ class DedupTextReason(str, Enum):
     """The normalised text equals the kept document's."""
 
 
-class DedupText(DocumentFilter):
+class DedupText(_DedupRule):
     """Keep one document of each normalised text (the earliest capture).
 
     Source: exact-duplicate removal before fuzzy matching, as in datatrove, NeMo Curator and
@@ -108,15 +118,7 @@ class DedupText(DocumentFilter):
     name = "dedup_text_v1"
     Params = NoParams
     Reason = DedupTextReason
-    default_stage = Stage.DEDUP
-
-    def score(self, doc: Document) -> Scores:
-        return _facts(doc)
-
-    def decide(self, scores: Scores) -> Verdict:
-        if scores["pass"] == PASS_TEXT:
-            return drop(DedupTextReason.SAME_TEXT, _detail(scores, "same normalised text as"))
-        return KEEP
+    finds, reason, what = PASS_TEXT, DedupTextReason.SAME_TEXT, "same normalised text as"
 
 
 class DedupMinHashReason(str, Enum):
@@ -135,7 +137,7 @@ class DedupMinHashParams(FilterParams):
     bucket_anchors: int = param(64, "Anchors per oversized bucket (pipeline/dedup/buckets.py).", min=1)
 
 
-class DedupMinHash(DocumentFilter):
+class DedupMinHash(_DedupRule):
     """Keep one document of each cluster of near-duplicates (MinHash LSH, connected components).
 
     Source: OBELICS, Gopher, RefinedWeb and datatrove remove near-duplicate documents by MinHash
@@ -150,13 +152,5 @@ class DedupMinHash(DocumentFilter):
     name = "dedup_minhash_v1"
     Params = DedupMinHashParams
     Reason = DedupMinHashReason
-    default_stage = Stage.DEDUP
+    finds, reason, what = PASS_MINHASH, DedupMinHashReason.NEAR_DUPLICATE, "near-duplicate"
     params: DedupMinHashParams
-
-    def score(self, doc: Document) -> Scores:
-        return _facts(doc)
-
-    def decide(self, scores: Scores) -> Verdict:
-        if scores["pass"] == PASS_MINHASH:
-            return drop(DedupMinHashReason.NEAR_DUPLICATE, _detail(scores, "near-duplicate"))
-        return KEEP

@@ -6,7 +6,7 @@ import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from weft.jobs.spec import JobConfig
 from weft.pipeline import __version__
@@ -17,6 +17,7 @@ from weft.pipeline.run.local import LocalExecutor
 from weft.pipeline.run.dedup_phases import dedup_summary
 from weft.pipeline.run.plan import DOCUMENTS_STEP, Plan, build_plan, check_job
 from weft.pipeline.run.ray_executor import RayExecutor
+from weft.pipeline.run.watch import PhaseWatch
 from weft.pipeline.write.manifest import build_manifest, write_manifest
 from weft.schemas.document import SCHEMA_VERSION
 
@@ -54,7 +55,16 @@ def job_identity(cfg: JobConfig, inputs: list[str]) -> dict[str, Any]:
             "weft_version": __version__, "schema_version": SCHEMA_VERSION}
 
 
-def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -> dict[str, Any]:
+class Progress(Protocol):
+    """A live view of a running job (`pipeline/cli/progress.py`): started before the plan runs,
+    stopped when it ends or fails. It may only read what the units write (their markers)."""
+
+    def start(self, plan: Plan, inputs: list[str], layout: OutputLayout, watch: PhaseWatch) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None, progress: Progress | None = None) -> dict[str, Any]:
     """Run a whole job and return its manifest (also written to `OUTPUT/_manifest.json`). With
     `output.resume`, units of work an earlier run of the same job finished are not redone."""
     check_job(cfg)  # a job whose rules cannot run fails before any input is touched
@@ -64,11 +74,19 @@ def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -
     layout = layout_for(cfg, root)
     plan: Plan = build_plan(cfg, layout)
     started = _now()
+    watch = PhaseWatch(log)
     log(f"weft: {len(inputs)} input file(s) -> {layout.root}")
-    info = executor_for(cfg).run(plan, inputs, layout, log)
+    if progress is not None:
+        progress.start(plan, inputs, layout, watch)
+    try:
+        info = executor_for(cfg).run(plan, inputs, layout, log, watch=watch)
+    finally:
+        if progress is not None:
+            progress.stop()
     merge_rejects(layout)
     dedup = dedup_summary(layout, plan.dedup, DOCUMENTS_STEP) if plan.dedup is not None else None
     manifest = build_manifest(cfg, layout, inputs, final_step=plan.final_step, marker_steps=plan.marker_steps,
-                              started=started, finished=_now(), executor=info, dedup=dedup)
+                              started=started, finished=_now(), executor=info, dedup=dedup,
+                              timings=watch.timings())
     write_manifest(layout, manifest)
     return manifest

@@ -9,7 +9,6 @@ belong on Ray.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Iterator
 
 import pyarrow as pa
@@ -17,25 +16,27 @@ import pyarrow.compute as pc
 
 from weft.pipeline.layout import OutputLayout
 from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Rounds, Shared, run_chain
+from weft.pipeline.run.watch import PhaseWatch
 from weft.pipeline.stage import Stage
 
 
 class LocalExecutor:
     name = "local"
 
-    def run(self, plan: Plan, inputs: list[str], layout: OutputLayout, log: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+    def run(self, plan: Plan, inputs: list[str], layout: OutputLayout, log: Callable[[str], None] = lambda _m: None,
+            watch: PhaseWatch | None = None) -> dict[str, Any]:
+        watch = watch or PhaseWatch(log)
         shared = Shared()
         log("weft: running in this process (executor local)")
         for phase in plan.phases:
-            started = time.perf_counter()
-            if isinstance(phase, MapInputs):
-                self.map_inputs(phase, inputs, layout, shared)
-            elif isinstance(phase, Rounds):
-                for exchange in phase.rounds(layout):
-                    self.exchange(exchange, layout, shared)
-            else:
-                self.exchange(phase, layout, shared)
-            log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")
+            with watch.phase(phase):
+                if isinstance(phase, MapInputs):
+                    self.map_inputs(phase, inputs, layout, shared)
+                elif isinstance(phase, Rounds):
+                    for exchange in phase.rounds(layout):
+                        self.exchange(exchange, layout, shared)
+                else:
+                    self.exchange(phase, layout, shared)
         return {"name": "local", "mode": "local", "cpus": 1, "nodes": 1}
 
     def map_inputs(self, phase: MapInputs, inputs: list[str], layout: OutputLayout, shared: Shared) -> None:

@@ -40,6 +40,7 @@ from weft.jobs.errors import UserError
 from weft.jobs.spec import RayConfig
 from weft.pipeline.layout import OutputLayout
 from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Rounds, Shared, Source, run_chain
+from weft.pipeline.run.watch import PhaseWatch
 from weft.pipeline.stage import Stage
 
 
@@ -220,8 +221,11 @@ class RayExecutor:
     def __init__(self, cfg: RayConfig) -> None:
         self.cfg = cfg
 
-    def run(self, plan: Plan, inputs: list[str], layout: OutputLayout, log: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+    def run(self, plan: Plan, inputs: list[str], layout: OutputLayout, log: Callable[[str], None] = lambda _m: None,
+            watch: PhaseWatch | None = None) -> dict[str, Any]:
         import ray
+
+        watch = watch or PhaseWatch(log)
 
         started = time.perf_counter()
         with ray_session(self.cfg) as info:
@@ -236,15 +240,14 @@ class RayExecutor:
             shared = Shared(budget=budget)
             self.slots = itertools.count()
             for phase in plan.phases:
-                started = time.perf_counter()
-                if isinstance(phase, MapInputs):
-                    self.map_inputs(phase, inputs, layout, shared)
-                elif isinstance(phase, Rounds):
-                    for exchange in phase.rounds(layout):
-                        self.exchange(exchange, layout, shared)
-                else:
-                    self.exchange(phase, layout, shared)
-                log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")
+                with watch.phase(phase):
+                    if isinstance(phase, MapInputs):
+                        self.map_inputs(phase, inputs, layout, shared)
+                    elif isinstance(phase, Rounds):
+                        for exchange in phase.rounds(layout):
+                            self.exchange(exchange, layout, shared)
+                    else:
+                        self.exchange(phase, layout, shared)
             stopping = time.perf_counter()
         log(f"weft: Ray stopped in {time.perf_counter() - stopping:.1f} s")
         return {"name": "ray", **info}

@@ -53,6 +53,7 @@ def build_manifest(
     finished: str,
     executor: dict[str, Any],
     dedup: dict[str, Any] | None = None,
+    timings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     read, per_file = read_totals(layout, inputs)
     read_dict = read.to_dict()
@@ -106,6 +107,7 @@ def build_manifest(
         },
         "filters": {"rules": [dict(f) for f in cfg.filters], "stats": stats.to_dict()},
         "dedup": dedup,
+        "timings": timings,
         "file_errors": read.file_errors,
         "record_errors": read.record_errors,
         "unfinished_inputs": unfinished,

@@ -91,7 +91,7 @@ def _outputs(out: Path) -> dict[str, bytes]:
     found = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*")
              if p.is_file() and p.relative_to(out).parts[0] not in ("_work", "_manifest.json")}
     manifest = json.loads((out / "_manifest.json").read_text())
-    for volatile in ("started", "finished", "executor", "config"):
+    for volatile in ("started", "finished", "executor", "config", "timings"):
         manifest.pop(volatile)
     found["_manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
     return found

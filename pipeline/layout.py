@@ -7,6 +7,7 @@ paths themselves; they ask `OutputLayout`, so the tree below is defined here and
     OUTPUT/
       <stem>-<part>.parquet, .tar     shards (names from the inputs: pipeline/write/shards.py)
       _manifest.json                  the job's accounting (pipeline/write/manifest.py)
+      _report.html                    the job as one static page (`weft report`, `weft run --report`)
       _ledger/<stem>.parquet          one row per page read
       _ledger/images/<stem>.parquet   one row per image slot of a written document
       _rejects/<rule>/<reason>.jsonl  a sample of what each rule dropped (or --rejects DIR)
@@ -47,6 +48,7 @@ import pyarrow.parquet as pq
 from weft.jobs.errors import UserError
 
 MANIFEST_NAME = "_manifest.json"
+REPORT_NAME = "_report.html"
 SHARD_SUFFIXES = (".parquet", ".tar")
 WORK, LEDGER, REJECTS, DEDUP = "_work", "_ledger", "_rejects", "_dedup"
 OWNED_DIRS = (WORK, LEDGER, REJECTS, DEDUP)
@@ -64,6 +66,11 @@ class OutputLayout:
     @property
     def manifest(self) -> Path:
         return self.root / MANIFEST_NAME
+
+    @property
+    def report(self) -> Path:
+        """`weft report`'s default file (`pipeline/report/`)."""
+        return self.root / REPORT_NAME
 
     def shard(self, name: str) -> Path:
         return self.root / name
@@ -251,7 +258,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _weft_artifacts(out: Path) -> list[Path]:
-    found = [p for p in out.iterdir() if p.is_file() and (p.suffix in SHARD_SUFFIXES or p.name == MANIFEST_NAME)]
+    found = [p for p in out.iterdir() if p.is_file() and (p.suffix in SHARD_SUFFIXES or p.name in (MANIFEST_NAME, REPORT_NAME))]
     found += [out / d for d in OWNED_DIRS if (out / d).exists()]
     found += [p for p in out.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
     return sorted(found)

@@ -13,6 +13,7 @@ from weft.filters.registry import build as build_rules
 from weft.jobs.spec import load_job
 from weft.pipeline.cli.summary import EXIT_FAILED, EXIT_OK, print_summary
 from weft.pipeline.cli.view import render_document
+from weft.pipeline.report.build import write_report
 from weft.pipeline.run.job import run_job
 from weft.schemas.reader import iter_documents
 
@@ -32,9 +33,10 @@ def planted_duplicates(expectations: dict[str, Any], manifest: dict[str, Any], s
     return line + (f" (other copies left before dedup, by {', '.join(earlier)})" if earlier else "")
 
 
-def run_demo(output: Path, *, num_cpus: int | None = None, executor: str | None = None, out: TextIO | None = None) -> int:
-    """Build the crawl, serve its images, run `jobs/demo.toml` on it, print a summary; returns the
-    exit code."""
+def run_demo(output: Path, *, num_cpus: int | None = None, executor: str | None = None, out: TextIO | None = None,
+             report: bool = True) -> int:
+    """Build the crawl, serve its images, run `jobs/demo.toml` on it, print a summary and (unless
+    `report` is false) write the job's HTML report; returns the exit code."""
     out = out or sys.stdout
     with demo_site(output, out=out) as site:
         overrides: dict[str, Any] = {
@@ -53,4 +55,6 @@ def run_demo(output: Path, *, num_cpus: int | None = None, executor: str | None 
         print("\nOne document, as a trainer would see it:\n", file=out)
         print(render_document(sample, max_chars=400), file=out)
     print(f"\nSee more with: weft inspect {site.shards} --limit 3", file=out)
+    if report:
+        print(f"The job as one page (open it in a browser): {write_report(site.shards)}", file=out)
     return EXIT_OK if manifest["counts"]["balanced"] else EXIT_FAILED

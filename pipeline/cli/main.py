@@ -1,4 +1,4 @@
-"""`weft`: run a job, run the demo, inspect shards, list and check filter rules.
+"""`weft`: run a job, run the demo, report on a job, inspect shards, list and check filter rules.
 
 User mistakes (a wrong flag, a missing input, an unreadable file, an output directory that holds
 another job's shards) end in one line on stderr naming the problem and exit status 2; a job that
@@ -46,6 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", default="weft-demo-output", help="where the demo writes its crawl and shards (default: %(default)s)")
     demo.add_argument("--num-cpus", type=int, help="CPUs for the embedded local Ray")
     demo.add_argument("--executor", choices=("ray", "local"), help="what runs the demo job (default: ray)")
+    demo.add_argument("--no-report", action="store_true", help="do not write the job's HTML report (OUTPUT/shards/_report.html)")
+
+    report = sub.add_parser("report", help="write a job's output as one static HTML report (funnel, charts, sample documents)",
+                            description="Write one HTML file that opens from disk (no server, no network): the filter funnel, drop "
+                                        "reasons per rule, images per document, image sizes, language scores, top domains, per-phase "
+                                        "throughput, and a sample of kept and dropped documents with their images inline.")
+    report.add_argument("output", help="the output directory of a finished job (it holds _manifest.json)")
+    report.add_argument("-o", "--to", metavar="FILE", help="where to write the report (default: OUTPUT/_report.html)")
+    report.add_argument("--kept", type=int, default=24, help="kept documents to show (default: %(default)s)")
+    report.add_argument("--per-reason", type=int, default=3, help="dropped documents to show per reason (default: %(default)s)")
 
     add_filter_commands(sub)
     train_cli.add_command(sub)
@@ -63,7 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_demo(args: argparse.Namespace) -> int:
     from weft.pipeline.cli.demo import run_demo
 
-    return run_demo(Path(args.output), num_cpus=args.num_cpus, executor=args.executor)
+    return run_demo(Path(args.output), num_cpus=args.num_cpus, executor=args.executor, report=not args.no_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from weft.pipeline.report.build import write_report
+    from weft.pipeline.report.facts import SampleSize
+
+    if args.kept < 0 or args.per_reason < 0:
+        raise UserError("weft report: --kept and --per-reason must be 0 or more")
+    path = write_report(args.output, args.to, sample=SampleSize(kept=args.kept, per_reason=args.per_reason))
+    print(f"weft: report written to {path}")
+    return EXIT_OK
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -76,7 +97,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect, "filters": run_filters}
+COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect, "report": cmd_report, "filters": run_filters}
 COMMANDS[train_cli.COMMAND] = train_cli.run
 
 

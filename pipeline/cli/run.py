@@ -39,6 +39,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
                    help="what runs the plan: ray (default; embedded local Ray or --ray-address) or local (this process, one unit at a time)")
     p.add_argument("--explain", action="store_true", help="print the job's plan (phases, barriers, stages, what each persists) and exit")
     p.add_argument("--help-config", action="store_true", help="list every job field with its default and meaning")
+    p.add_argument("--report", action="store_true",
+                   help="at the end, write OUTPUT/_report.html: the funnel, charts and sample documents as one static page (see weft report)")
 
 
 
@@ -86,6 +88,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     manifest = run_job(cfg, log=lambda m: print(m, file=sys.stderr))
     warn_file_errors(manifest)
     print_summary(manifest, cfg.output.path)
+    if args.report:
+        from weft.pipeline.report.build import write_report
+
+        print(f"  report: {write_report(cfg.output.path)}")
     if manifest["counts"]["records"] == 0 and manifest["file_errors"]:
         print("weft: error: none of the inputs could be read (see the warnings above)", file=sys.stderr)
         return EXIT_FAILED

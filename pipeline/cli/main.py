@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("shard", help="a .parquet or .tar shard, or an output directory")
     inspect.add_argument("-n", "--limit", type=int, default=5, help="documents to print (default: %(default)s; 0 for all)")
     inspect.add_argument("--max-chars", type=int, default=2000, help="cut each text block after this many characters (0: no cut)")
+    inspect.add_argument("--doc", metavar="DOC_ID", help="only this document (with --json or --html: the first document when not given)")
+    shown = inspect.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="print one document as JSON (image bytes as their size and SHA-256)")
+    shown.add_argument("--html", metavar="FILE", help="write one document as an HTML page, rendered as in weft report (images inline); - for stdout")
     inspect.add_argument("--cluster", metavar="DOC_ID", help="with an output directory: the duplicate cluster of this document "
                          "(kept or removed): the kept document and every document removed in its favour, with rule and Jaccard")
     return parser
@@ -92,6 +96,17 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     if args.cluster:
         print_cluster(args.shard, args.cluster, max_chars=args.max_chars)
+    elif args.json or args.html:
+        from weft.pipeline.cli.export import print_json, write_html
+
+        if args.json:
+            print_json(args.shard, args.doc)
+        else:
+            path = write_html(args.shard, args.doc, args.html)
+            if path is not None:
+                print(f"weft: document written to {path}")
+    elif args.doc:
+        print_documents(args.shard, limit=1, max_chars=args.max_chars, doc_id=args.doc)
     else:
         print_documents(args.shard, limit=args.limit, max_chars=args.max_chars)
     return EXIT_OK

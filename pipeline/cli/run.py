@@ -39,6 +39,8 @@ def add_run_args(p: argparse.ArgumentParser) -> None:
                    help="what runs the plan: ray (default; embedded local Ray or --ray-address) or local (this process, one unit at a time)")
     p.add_argument("--explain", action="store_true", help="print the job's plan (phases, barriers, stages, what each persists) and exit")
     p.add_argument("--help-config", action="store_true", help="list every job field with its default and meaning")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress display and no log lines while the job runs (warnings, errors and the summary still print)")
     p.add_argument("--report", action="store_true",
                    help="at the end, write OUTPUT/_report.html: the funnel, charts and sample documents as one static page (see weft report)")
 
@@ -85,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not cfg.input.paths:
         raise UserError("weft run: no input given (use --input PATH or input.paths in the job spec)")
-    manifest = run_job(cfg, log=lambda m: print(m, file=sys.stderr))
+    manifest = run_job(cfg, log=(lambda _m: None) if args.quiet else (lambda m: print(m, file=sys.stderr)))
     warn_file_errors(manifest)
     print_summary(manifest, cfg.output.path)
     if args.report:

@@ -54,7 +54,7 @@ def render_document(doc: Document, *, max_chars: int = 2000, width: int = 100) -
     return "\n".join(lines)
 
 
-def print_documents(path: str, *, limit: int = 5, max_chars: int = 2000, out: TextIO | None = None) -> int:
+def print_documents(path: str, *, limit: int = 5, max_chars: int = 2000, out: TextIO | None = None, doc_id: str | None = None) -> int:
     out = out or sys.stdout
     target = Path(path)
     if not target.exists():
@@ -64,13 +64,15 @@ def print_documents(path: str, *, limit: int = 5, max_chars: int = 2000, out: Te
         for doc in iter_documents(target):
             if limit and count >= limit:
                 break
+            if doc_id is not None and doc.doc_id != doc_id:
+                continue
             print(render_document(doc, max_chars=max_chars), file=out)
             print(file=out)
             count += 1
     except (OSError, ValueError) as exc:
         raise UserError(f"weft inspect: {path}: cannot read shard: {exc}") from None
     if count == 0:
-        print(f"weft inspect: {path}: no documents", file=out)
+        print(f"weft inspect: {path}: no document {doc_id}" if doc_id else f"weft inspect: {path}: no documents", file=out)
     return count
 
 

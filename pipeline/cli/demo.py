@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 from weft.demo.site import demo_site
 from weft.filters.registry import build as build_rules
 from weft.jobs.spec import load_job
+from weft.pipeline.cli.progress import progress_for
 from weft.pipeline.cli.summary import EXIT_FAILED, EXIT_OK, print_summary
 from weft.pipeline.cli.view import render_document
 from weft.pipeline.report.build import write_report
@@ -47,7 +48,8 @@ def run_demo(output: Path, *, num_cpus: int | None = None, executor: str | None 
             overrides["ray"] = {"num_cpus": num_cpus}
         if executor:
             overrides["executor"] = executor
-        manifest = run_job(load_job("demo", overrides), log=lambda m: print(m, file=sys.stderr))
+        progress, log = progress_for(quiet=False)
+        manifest = run_job(load_job("demo", overrides), log=log, progress=progress)
     print_summary(manifest, str(site.shards), out=out)
     print(planted_duplicates(site.crawl.expectations, manifest, site.shards), file=out)
     sample = next((d for d in iter_documents(site.shards, format="parquet") if len(d.images) >= 2), None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from weft.jobs.errors import UserError
 from weft.jobs.spec import _merge, describe, load_job, parse_override
+from weft.pipeline.cli.progress import progress_for
 from weft.pipeline.cli.summary import EXIT_FAILED, EXIT_OK, print_summary, warn_file_errors
 
 
@@ -87,7 +88,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not cfg.input.paths:
         raise UserError("weft run: no input given (use --input PATH or input.paths in the job spec)")
-    manifest = run_job(cfg, log=(lambda _m: None) if args.quiet else (lambda m: print(m, file=sys.stderr)))
+    progress, log = progress_for(args.quiet)
+    manifest = run_job(cfg, log=log, progress=progress)
     warn_file_errors(manifest)
     print_summary(manifest, cfg.output.path)
     if args.report:

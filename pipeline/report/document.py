@@ -48,7 +48,7 @@ def _image(slot: ImageSlot) -> str:
     if src is None:
         why = "no bytes in the shard (images.keep_bytes = none)" if not slot.content else "the bytes do not decode"
         return f'<figure class="slot"><div class="placeholder">{escape(why)}</div>{caption}</figure>'
-    return f'<figure class="slot"><img src="{src}" alt="{escape(slot.alt or "")}" loading="lazy">{caption}</figure>'
+    return f'<figure class="slot"><img src="{src}" alt="{escape(slot.alt or "")}">{caption}</figure>'
 
 
 def _body(shown: Shown, limit: int) -> str:

@@ -22,14 +22,12 @@ def iter_ledger(shards: Path) -> list[dict]:
 pytestmark = pytest.mark.ray
 
 
-def test_demo_runs_the_job_and_can_run_again(ray_local, tmp_path: Path) -> None:
-    out = io.StringIO()
-    assert run_demo(tmp_path / "demo", out=out) == 0
-    text = out.getvalue()
+def test_demo_runs_the_job_and_can_run_again(demo_run: tuple[Path, str], tmp_path: Path) -> None:
+    root, text = demo_run
     assert "40 pages (en 25, de 4, fr 3, es 3, ja 3, zh 2)" in text
     assert "served from http://127.0.0.1:" in text
     assert "counts add up: yes" in text and "[image " in text
-    shards = tmp_path / "demo" / "shards"
+    shards = root / "demo" / "shards"
     manifest = json.loads((shards / "_manifest.json").read_text())
     counts = manifest["counts"]
     assert manifest["job"] == "demo" and counts["balanced"]
@@ -57,8 +55,9 @@ def test_demo_runs_the_job_and_can_run_again(ray_local, tmp_path: Path) -> None:
     assert dropped["dedup_minhash_v1:near_duplicate"] == sum(len(g) - 1 for g in english)
     assert "removed as duplicates" in text and "dedup: 19 documents compared, 3 removed" in text
     assert manifest["dedup"]["clusters"] == 2 and all(d.dedup.cluster_id == d.doc_id for d in docs)
+    assert f"The job as one page (open it in a browser): {shards / '_report.html'}" in text
     # The demo owns its directory: a second run replaces its own output.
-    assert run_demo(tmp_path / "demo", out=io.StringIO()) == 0
+    assert run_demo(root / "demo", out=io.StringIO()) == 0
 
 
 def test_demo_refuses_a_directory_it_did_not_write(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from weft.pipeline.layout import MANIFEST_NAME, REPORT_NAME, write_text_atomic
 from weft.pipeline.report import charts
 from weft.pipeline.report.document import document_card
 from weft.pipeline.report.facts import LedgerFacts, SampleSize, gather
-from weft.pipeline.report.funnel import FunnelStep, funnel, rule_order, why_empty
+from weft.pipeline.report.funnel import FunnelStep, funnel, why_empty
 from weft.pipeline.report.page import chart, n, page, section, table, tiles
 from weft.pipeline.report.samples import Shown, load_dropped, load_kept
 from weft.pipeline.report.throughput import phase_rates
@@ -94,7 +94,11 @@ def _overview(root: Path, manifest: dict[str, Any], facts: LedgerFacts, empty: s
     if manifest.get("file_errors"):
         errors = "<p>Inputs that could not be read to their end:</p>" + table(
             ["file", "error", "records before"], [(e["file"], e["error"], e.get("records_before", 0)) for e in manifest["file_errors"]], numeric=(2,))
-    return section("overview", "Overview", tiles(items) + f"<p>{balanced}. Records by type: "
+    cuts = sorted(((sum(st.dropped.values()), st) for st in funnel(manifest) if sum(st.dropped.values())), key=lambda t: -t[0])[:3]
+    takeaway = (f"<p class=\"takeaway\">{n(pages)} HTML pages in, {n(written)} documents out"
+                + ("; the largest cuts: " + ", ".join(f"<b>{escape(st.label)}</b> {n(v)} ({escape(_why(st))})" for v, st in cuts) if cuts else "")
+                + ".</p>")
+    return section("overview", "Overview", tiles(items) + takeaway + f"<p>{balanced}. Records by type: "
                    + escape_json(counts["records_by_type"]) + "; outcomes: " + escape_json(counts["record_outcomes"]) + ".</p>" + errors)
 
 
@@ -102,17 +106,24 @@ def escape_json(d: dict[str, Any]) -> str:
     return escape(", ".join(f"{k} {v:,}" for k, v in d.items()) or "none")
 
 
+def _why(step: FunnelStep) -> str:
+    parts = [f"{reason} {v:,}" for reason, v in sorted(step.dropped.items(), key=lambda kv: -kv[1]) if v]
+    parts += [f"slots: {reason} {v:,}" for reason, v in sorted(step.slots_dropped.items(), key=lambda kv: -kv[1]) if v]
+    return "; ".join(parts)
+
+
 def _funnel(steps: list[FunnelStep]) -> str:
     rows = []
     attrs = []
     for s in steps:
         removed = (s.docs_in - s.documents) if s.docs_in is not None else 0
-        rows.append((s.label, s.stage, s.docs_in if s.docs_in is not None else "", s.documents, removed))
+        rows.append((s.label, s.stage, s.docs_in if s.docs_in is not None else "", s.documents, removed, _why(s)))
         attrs.append(f'data-step="{_attr(s.label)}"')
-    body = (chart(charts.funnel_chart(steps), "documents left after each step")
-            + "<p class=\"muted\">Documents left after each step, in the order the job runs them. A rule that removes only image "
-              "slots keeps its documents (see Drop reasons).</p>"
-            + table(["step", "stage", "in", "left", "removed"], rows, numeric=(2, 3, 4), cls="funnel", row_attrs=attrs))
+    body = ('<div class="pair"><div>' + chart(charts.funnel_chart(steps), "documents left after each step") + "</div><div>"
+            + table(["step", "stage", "in", "left", "removed", "why"], rows, numeric=(2, 3, 4), cls="funnel", row_attrs=attrs)
+            + "</div></div><p class=\"muted\">Documents left after each step, in the order the job runs them: text rules before any "
+              "image is fetched, then dedup, then the image rules on decoded images. A rule that removes only image slots keeps its "
+              "documents (its slot drops are under why).</p>")
     return section("funnel", "Filter funnel", body)
 
 
@@ -125,8 +136,8 @@ def _drops(steps: list[FunnelStep]) -> str:
     rows += [(s.label, s.stage, reason, "", v) for s in steps for reason, v in s.slots_dropped.items()]
     if not rows:
         return section("drops", "Drop reasons", "<p>Nothing was dropped.</p>")
-    body = chart(charts.drops_chart(steps), "documents and image slots removed per rule and reason") + table(
-        ["rule", "stage", "reason", "documents", "image slots"], rows, numeric=(3, 4), cls="drops")
+    body = ('<div class="pair"><div>' + chart(charts.drops_chart(steps), "documents and image slots removed per rule and reason")
+            + "</div><div>" + table(["rule", "stage", "reason", "documents", "image slots"], rows, numeric=(3, 4), cls="drops") + "</div></div>")
     return section("drops", "Drop reasons per rule", body)
 
 
@@ -182,10 +193,10 @@ def _languages(manifest: dict[str, Any], facts: LedgerFacts) -> str:
 def _domains(facts: LedgerFacts, top: int = 15) -> str:
     total = facts.domains_kept + facts.domains_dropped
     hosts = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    body = (chart(charts.domains_chart(facts.domains_kept, facts.domains_dropped, top), "top domains")
-            + f"<p class=\"muted\">{n(len(total))} distinct hosts; the {min(top, len(total))} with the most pages.</p>"
-            + table(["host", "pages", "kept", "dropped or failed"],
-                    [(h, v, facts.domains_kept.get(h, 0), facts.domains_dropped.get(h, 0)) for h, v in hosts], numeric=(1, 2, 3)))
+    body = ('<div class="pair"><div>' + chart(charts.domains_chart(facts.domains_kept, facts.domains_dropped, top), "top domains")
+            + "</div><div>" + table(["host", "pages", "kept", "dropped or failed"],
+                                    [(h, v, facts.domains_kept.get(h, 0), facts.domains_dropped.get(h, 0)) for h, v in hosts], numeric=(1, 2, 3))
+            + f"<p class=\"muted\">{n(len(total))} distinct hosts; the {min(top, len(total))} with the most pages.</p></div></div>")
     return section("domains", "Top domains", body)
 
 
@@ -196,8 +207,8 @@ def _throughput(manifest: dict[str, Any]) -> str:
     rows = [(r.phase, round(r.seconds, 2), r.count if r.count is not None else "", r.unit,
              round(r.rate, 1) if r.rate is not None else "") for r in rates]
     cpus = manifest["executor"].get("cpus")
-    body = (chart(charts.throughput_chart([(r.phase, r.seconds) for r in rates]), "seconds per phase")
-            + table(["phase", "seconds", "processed", "unit", "per second"], rows, numeric=(1, 2, 4))
+    body = ('<div class="pair"><div>' + chart(charts.throughput_chart([(r.phase, r.seconds) for r in rates]), "seconds per phase")
+            + "</div><div>" + table(["phase", "seconds", "processed", "unit", "per second"], rows, numeric=(1, 2, 4)) + "</div></div>"
             + f"<p class=\"muted\">Wall time of this run's phases on {manifest['executor'].get('name')} "
               f"({n(cpus) if cpus is not None else '?'} CPU). A resumed run times only what it did.</p>")
     return section("throughput", "Throughput per phase", body)

@@ -15,6 +15,7 @@ from typing import Sequence
 
 import matplotlib
 from matplotlib.patches import Patch
+from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 from matplotlib.figure import Figure
 
 from weft.pipeline.report.facts import LANGUAGE_BINS, LanguageScores
@@ -39,16 +40,17 @@ def _figure(width: float, height: float) -> Figure:
 
 def funnel_chart(steps: Sequence[FunnelStep]) -> str:
     with matplotlib.rc_context(_RC):
-        fig = _figure(7.5, 0.32 * len(steps) + 0.9)
+        fig = _figure(6.2, 0.3 * len(steps) + 0.9)
         ax = fig.add_subplot()
         labels = [s.label for s in steps]
         values = [s.documents for s in steps]
         bars = ax.barh(range(len(steps)), values, color=[STAGE_COLOURS.get(s.stage, NEUTRAL) for s in steps])
         ax.set_yticks(range(len(steps)), labels)
         ax.invert_yaxis()
-        ax.bar_label(bars, labels=[f"{v:,}" for v in values], padding=3)
+        removed = [(s.docs_in - s.documents) if s.docs_in is not None else 0 for s in steps]
+        ax.bar_label(bars, labels=[f"{v:,}" + (f"  (−{r:,})" if r else "") for v, r in zip(values, removed)], padding=3)
         ax.set_xlabel("documents left after the step")
-        ax.set_xlim(0, max(values + [1]) * 1.15)
+        ax.set_xlim(0, max(values + [1]) * 1.3)
         handles = [Patch(color=c, label=n) for n, c in STAGE_COLOURS.items()
                    if n in {s.stage for s in steps} and n not in ("read", "extract", "?")]
         if handles:
@@ -63,7 +65,7 @@ def drops_chart(steps: Sequence[FunnelStep]) -> str | None:
     if not rows:
         return None
     with matplotlib.rc_context(_RC):
-        fig = _figure(7.5, 0.3 * len(rows) + 0.9)
+        fig = _figure(6.2, 0.3 * len(rows) + 0.9)
         ax = fig.add_subplot()
         bars = ax.barh(range(len(rows)), [n for _l, n, _c in rows], color=[c for _l, _n, c in rows])
         ax.set_yticks(range(len(rows)), [label for label, _n, _c in rows])
@@ -103,6 +105,15 @@ def image_sizes_chart(points: Sequence[tuple[int, int, bool, str]], min_side: tu
                            color=colour, label=f"{label} ({len(pts):,})", rasterized=len(pts) > 500)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ticks = [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_locator(FixedLocator(ticks))
+            axis.set_major_formatter(ScalarFormatter())
+            axis.set_minor_locator(NullLocator())
+        top = max(max(w for w, _h, _k, _s in points), max(h for _w, h, _k, _s in points))
+        low = min(min(w for w, _h, _k, _s in points), min(h for _w, h, _k, _s in points))
+        ax.set_xlim(max(1, low / 1.5), top * 1.5)
+        ax.set_ylim(max(1, low / 1.5), top * 1.5)
         if min_side:
             ax.axvline(min_side[0], color=NEUTRAL, lw=0.8, ls="--")
             ax.axhline(min_side[1], color=NEUTRAL, lw=0.8, ls="--")
@@ -122,12 +133,12 @@ def language_chart(lang: LanguageScores, threshold: float | None) -> str:
         left.bar(edges, lang.dropped, width=width, align="edge", bottom=lang.kept, color=DROPPED, label="dropped by it")
         if threshold is not None:
             left.axvline(threshold, color="black", lw=0.8, ls="--")
-            left.annotate(f"threshold {threshold:g}", (threshold, 1), xycoords=("data", "axes fraction"),
-                          xytext=(3, -10), textcoords="offset points")
+            left.annotate(f"threshold {threshold:g}", (threshold, 0.5), xycoords=("data", "axes fraction"),
+                          xytext=(4, 0), textcoords="offset points", rotation=90, va="center")
         left.set_xlim(0, 1)
-        left.set_xlabel(f"{lang.target.replace('_prob', '')}: P(language) per page")
+        left.set_xlabel(f"P({lang.target.replace('_prob', '')}) per page")
         left.set_ylabel("pages")
-        left.legend(frameon=False, loc="upper center")
+        left.legend(frameon=False, loc="upper left", bbox_to_anchor=(0.08, 1))
         top = lang.top_language.most_common(10)
         right.barh(range(len(top)), [n for _l, n in top], color=NEUTRAL)
         right.set_yticks(range(len(top)), [code for code, _n in top])
@@ -142,7 +153,7 @@ def domains_chart(kept: Counter[str], dropped: Counter[str], top: int = 15) -> s
     if not hosts:
         return None
     with matplotlib.rc_context(_RC):
-        fig = _figure(7.5, 0.28 * len(hosts) + 0.9)
+        fig = _figure(6.2, 0.28 * len(hosts) + 0.9)
         ax = fig.add_subplot()
         ys = range(len(hosts))
         ax.barh(ys, [kept.get(h, 0) for h in hosts], color=KEPT, label="kept")
@@ -159,7 +170,7 @@ def throughput_chart(rows: Sequence[tuple[str, float]]) -> str | None:
     if not rows:
         return None
     with matplotlib.rc_context(_RC):
-        fig = _figure(7.5, 0.3 * len(rows) + 0.9)
+        fig = _figure(6.2, 0.3 * len(rows) + 0.9)
         ax = fig.add_subplot()
         bars = ax.barh(range(len(rows)), [s for _n, s in rows], color=NEUTRAL)
         ax.set_yticks(range(len(rows)), [n for n, _s in rows])

@@ -16,7 +16,7 @@ from weft.pipeline.report.samples import Shown
 from weft.pipeline.report.thumbs import thumbnail
 from weft.schemas.document import ImageSlot, TextBlock
 
-TEXT_CHARS = 1500
+TEXT_CHARS = 700
 """A text block is cut after this many characters (the cut is marked)."""
 
 
@@ -92,7 +92,11 @@ def _scores(shown: Shown) -> str:
         f'<tr class="{"decider" if rule == dropped_by else ""}"><th>{escape(rule)}</th><td>'
         + ", ".join(f"{escape(k)}={escape(_value(v))}" for k, v in sorted(values.items())) + "</td></tr>"
         for rule, values in scores.items())
-    return f'<details class="scores"><summary>scores of {len(scores)} rule(s)</summary><table>{rows}</table></details>'
+    decider = ""
+    if dropped_by in scores:
+        decider = (f'<p class="decider-scores"><b>{escape(dropped_by)}</b> measured: '
+                   + ", ".join(f"{escape(k)}={escape(_value(v))}" for k, v in sorted(scores[dropped_by].items())) + "</p>")
+    return decider + f'<details class="scores"><summary>scores of {len(scores)} rule(s)</summary><table>{rows}</table></details>'
 
 
 def _provenance(shown: Shown) -> str:
@@ -120,7 +124,7 @@ def document_card(shown: Shown, *, group: str = "", text_chars: int = TEXT_CHARS
     return (
         f'<article class="doc {escape(shown.outcome)}" data-group="{escape(group)}" id="doc-{escape(shown.doc_id)}">'
         f'<header><span class="verdict {escape(shown.outcome)}">{escape(verdict_text(shown))}</span>'
-        f'<h3>{escape(title or shown.url)}</h3><p class="url">{escape(shown.url)}</p>{detail}'
-        f"{_provenance(shown)}</header>"
-        f'<div class="body">{_body(shown, text_chars)}</div>{_scores(shown)}</article>'
+        f'<h3>{escape(title or shown.url)}</h3><p class="url">{escape(shown.url)}</p>{detail}</header>'
+        f'<div class="cols"><div class="body">{_body(shown, text_chars)}</div>'
+        f'<div class="meta">{_provenance(shown)}{_scores(shown)}</div></div></article>'
     )

@@ -23,6 +23,8 @@ nav a { margin-right: 14px; color: #1d3557; text-decoration: none; font-weight: 
 main { padding: 0 28px 40px; max-width: 1280px; }
 section { background: white; border: 1px solid var(--line); border-radius: 8px; padding: 14px 18px; margin: 18px 0; }
 section h2 { margin: 0 0 10px; font-size: 18px; }
+section { scroll-margin-top: 44px; }
+.decider-scores { background: #fff1e6; padding: 4px 6px; border-radius: 4px; }
 .tiles { display: flex; flex-wrap: wrap; gap: 12px; }
 .tile { background: white; border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 150px; }
 .tile .n { font-size: 24px; font-weight: 700; }
@@ -31,6 +33,7 @@ section h2 { margin: 0 0 10px; font-size: 18px; }
 .ok { color: #2d8a4e; font-weight: 600; } .bad { color: var(--failed); font-weight: 600; }
 .pair { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
 .pair > * { flex: 1 1 420px; min-width: 0; }
+.pair > .wide { flex: 2 1 560px; }
 img.chart { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 13px; }
 th, td { text-align: left; padding: 3px 10px 3px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -55,6 +58,10 @@ figure.slot figcaption { font-size: 12px; max-width: 240px; }
                background: repeating-linear-gradient(45deg, #eee, #eee 8px, #f8f8f8 8px, #f8f8f8 16px); color: var(--muted); font-size: 12px; padding: 6px; }
 details.scores table { margin-top: 4px; } tr.decider th, tr.decider td { background: #fff1e6; }
 .note { color: var(--muted); font-style: italic; }
+.takeaway { font-size: 16px; margin: 12px 0 6px; }
+article.doc .cols { display: grid; grid-template-columns: minmax(0, 1fr) 340px; gap: 18px; }
+@media (max-width: 900px) { article.doc .cols { grid-template-columns: 1fr; } }
+article.doc .meta { font-size: 12px; } article.doc .meta table { font-size: 12px; }
 """
 
 SCRIPT = """

@@ -1,7 +1,7 @@
 """The demo job's report in headless Chromium: it loads with no console error and no request
 beyond the file itself, every image of the document view loads, the funnel numbers read from the
 rendered page are the manifest's, the document filter works, and a screenshot is kept
-(`report.png` in the test's directory, copied to /tmp/weft-report.png) for a person to look at."""
+(`report.png` and `report-documents.png` in the test's directory, copied to /tmp/weft-report*.png) for a person to look at."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def test_demo_report_in_chromium(demo_run: tuple[Path, str], tmp_path: Path) -> 
         assert {k: v[:2] for k, v in rows.items() if k in stats} == {k: [s["docs_in"], s["docs_kept"]] for k, s in stats.items()}
         assert rows["dedup_minhash_v1"][2] == counts["documents"]["dropped"]["dedup_minhash_v1:near_duplicate"]
         tab.screenshot(tmp_path / "report.png")
-        tab.screenshot(tmp_path / "report-full.png", full_page=True)
+        tab.evaluate("document.getElementById('documents').scrollIntoView()")
+        tab.screenshot(tmp_path / "report-documents.png")
         # The filter shows one group at a time.
         assert set(tab.evaluate(SHOWN_AFTER_CLICK.format(group="kept"))) == {"kept"}
         dropped = tab.evaluate(SHOWN_AFTER_CLICK.format(group="dropped"))
@@ -67,5 +68,5 @@ def test_demo_report_in_chromium(demo_run: tuple[Path, str], tmp_path: Path) -> 
                            filters=({"name": "no_images_v1", "stage": "text", "min_images": 1000},)))
         tab.open(write_report(empty).as_uri())
         assert "Why no document was written" in tab.evaluate("document.body.innerText") and tab.errors == []
-    for name in ("report.png", "report-full.png"):
+    for name in ("report.png", "report-documents.png"):
         shutil.copy(tmp_path / name, Path("/tmp") / f"weft-{name}")

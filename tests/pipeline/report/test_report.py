@@ -19,8 +19,9 @@ from PIL import Image
 from tests.helpers import SHARED_DATA, job, run_inline
 from weft.pipeline.cli.main import main
 from weft.pipeline.report.build import write_report
-from weft.pipeline.report.facts import SampleSize
+from weft.pipeline.report.facts import SampleSize, gather
 from weft.pipeline.report.funnel import funnel
+from weft.pipeline.report.samples import load_dropped
 from weft.pipeline.write.ledger import LEDGER_SCHEMA
 
 
@@ -103,10 +104,13 @@ def test_report_numbers_are_the_manifests_and_its_images_are_inline(obelics_out:
     assert "no phase timings" not in html and "dedup keys" in html
 
 
-def test_the_same_job_gives_the_same_documents(obelics_out: Path, tmp_path: Path) -> None:
-    a = Page(write_report(obelics_out, tmp_path / "a.html", sample=SampleSize(kept=1, per_reason=1)).read_text())
-    b = Page(write_report(obelics_out, tmp_path / "b.html", sample=SampleSize(kept=1, per_reason=1)).read_text())
-    assert [c["id"] for c in a.cards] == [c["id"] for c in b.cards] and len([c for c in a.cards if c["data-group"] == "kept"]) == 1
+def test_the_same_job_gives_the_same_documents(obelics_out: Path) -> None:
+    a, b = gather(obelics_out, SampleSize(kept=1, per_reason=1)), gather(obelics_out, SampleSize(kept=1, per_reason=1))
+    assert [r["doc_id"] for r in a.kept_sample] == [r["doc_id"] for r in b.kept_sample] and len(a.kept_sample) == 1
+    assert {k: [r["doc_id"] for r in v] for k, v in a.dropped_sample.items()} == {k: [r["doc_id"] for r in v] for k, v in b.dropped_sample.items()}
+    # The dropped documents shown are in the rejects sample (same seed), so they come with their text.
+    shown = load_dropped(obelics_out / "_rejects", a.dropped_sample)
+    assert shown and all(s.text for v in shown.values() for s in v)
 
 
 def test_a_job_that_wrote_nothing_gets_a_report_that_says_why(tmp_path: Path) -> None:

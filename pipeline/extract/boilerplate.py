@@ -73,6 +73,7 @@ __all__ = [
     "is_main_role",
     "paragraph_chars",
     "protected_ids_and_base",
+    "skip_reason",
 ]
 
 # ----- by tag --------------------------------------------------------------------------------
@@ -207,3 +208,17 @@ def paragraph_chars(paragraphs: list[LexborNode]) -> int:
     """Guard 6's measure: a wrapper is judged by the prose it holds, its `<p>` text, against the
     page's."""
     return sum(len(paragraph.text(deep=True)) for paragraph in paragraphs)
+
+
+def skip_reason(said: int, attrs: dict[str, str | None]) -> str:
+    """Explain mode: why an element's own attributes made the walk skip it, as `rule:value`."""
+    if said == B_ROLE:
+        return f"boilerplate_role:{attrs.get('role')}"
+    if said == B_HIDDEN:
+        return "hidden"
+    rule = "comments_class" if said == B_COMMENTS else "boilerplate_class"
+    for name in ("class", "id"):
+        value = attrs.get(name)
+        if value and _class_kind(value):
+            return f"{rule}:{name}={value.strip()[:60]}"
+    return rule

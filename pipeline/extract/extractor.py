@@ -12,6 +12,9 @@ docstring holds its rules and the measurements behind its thresholds:
   joining, `<br>`, `<pre>`).
 - `boilerplate`: what is skipped with everything inside it (never-content tags, landmarks, roles,
   hidden elements, class/id tokens) and the six guards against false positives.
+- `content`: of what the walk kept, which paragraphs and images are the page's main content
+  (container scoring, link density, lead pictures), each removed one with a reason; `extract(...,
+  explain=True)` lists the removed blocks in `Extraction.removed`.
 - `image_slots`: which URL an `<img>`, `<picture>` or `<noscript>` fallback stands for (srcset,
   lazy attributes, placeholders), declared-tiny trackers, and the drop reasons.
 - `nesting`: the pre-scan that cuts over-deep subtrees from the source before parsing.
@@ -38,7 +41,8 @@ Bounds (why a hostile or broken page cannot crash or stall a worker)
 
 Dropped images (`DroppedSlot.reason`, rules in `weft.pipeline.extract.image_slots`):
 `tracker_declared_tiny`, `placeholder_only`, `unresolvable_url`, `unsupported_scheme` (see
-`weft.pipeline.net.urls`), `lazy_placeholder`; the `DROP_*` constants here name them.
+`weft.pipeline.net.urls`), `lazy_placeholder`; the `DROP_*` constants here name them. Images in
+blocks the main-content rules removed carry that rule's code (`weft.pipeline.extract.content`).
 """
 
 from __future__ import annotations
@@ -57,7 +61,8 @@ from weft.pipeline.extract.image_slots import (
     DROP_UNSUPPORTED_SCHEME,
 )
 from weft.pipeline.extract.nesting import cut_deep_subtrees, nesting_may_exceed
-from weft.pipeline.extract.walk import SegmentBuilder, walk
+from weft.pipeline.extract.content import decide
+from weft.pipeline.extract.walk import SegmentBuilder, assemble, walk
 from weft.pipeline.net.urls import effective_base
 from weft.schemas.document import DroppedSlot, Segment
 
@@ -107,6 +112,9 @@ class Extraction:
     """How many subtrees were skipped for depth (cut from the source or not descended into)."""
     links: int = 0
     """`<a href>` elements in the kept content (boilerplate links are not counted)."""
+    removed: list[tuple[int, str, str]] | None = None
+    """With `explain`: every removed block as (position, reason, text), in page order; position
+    counts the kept segments before it, as for dropped slots."""
 
 
 def _title(tree: LexborHTMLParser) -> str | None:
@@ -131,7 +139,7 @@ def _html_lang(tree: LexborHTMLParser) -> str | None:
     return lang or None
 
 
-def extract(html: str, page_url: str, limits: ExtractLimits = ExtractLimits()) -> Extraction:
+def extract(html: str, page_url: str, limits: ExtractLimits = ExtractLimits(), explain: bool = False) -> Extraction:
     """Turn one page's HTML into interleaved text and image slots (rules in this package's modules; see the module doc).
 
     `page_url` is where the HTML was fetched from (WARC-Target-URI); relative image URLs are
@@ -156,16 +164,19 @@ def extract(html: str, page_url: str, limits: ExtractLimits = ExtractLimits()) -
     base = effective_base(page_url, base_href)
     root = tree.body if tree.body is not None else tree.root
     if root is None:
-        builder, capped = SegmentBuilder(), 0
+        builder, capped = SegmentBuilder(explain), 0
     else:
-        builder, capped = walk(root, base, limits.max_depth, protected)
+        builder, capped = walk(root, base, limits.max_depth, protected, explain)
+    title = _title(tree)
+    segments, dropped, links, removed = assemble(builder, decide(builder, title))
     return Extraction(
-        segments=builder.finish(),
-        dropped_slots=builder.dropped,
-        title=_title(tree),
+        segments=segments,
+        dropped_slots=dropped,
+        title=title,
         html_lang=_html_lang(tree),
         truncated=truncated,
         depth_capped=bool(capped or cut_subtrees),
         depth_capped_subtrees=capped + cut_subtrees,
-        links=builder.links,
+        links=links,
+        removed=removed if explain else None,
     )

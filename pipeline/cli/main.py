@@ -55,7 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("shard", help="a .parquet or .tar shard, or an output directory")
     inspect.add_argument("-n", "--limit", type=int, default=5, help="documents to print (default: %(default)s; 0 for all)")
     inspect.add_argument("--max-chars", type=int, default=2000, help="cut each text block after this many characters (0: no cut)")
+    extract = sub.add_parser("extract", help="extract one saved HTML page as a job would (debugging)",
+                             description="Extract one saved page and print its text and image slots; with --explain, every removed block where it stood, with the rule that removed it.")
+    extract.add_argument("file", help="a saved .html page")
+    extract.add_argument("--url", default="https://example.com/page.html", help="the page's URL, for resolving its image URLs (default: %(default)s)")
+    extract.add_argument("--explain", action="store_true", help="show the removed blocks and their reasons")
     return parser
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from weft.pipeline.cli.view import explain_page
+
+    explain_page(args.file, args.url, show_removed=args.explain)
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -71,7 +83,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect, "filters": run_filters}
+COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect, "filters": run_filters, "extract": cmd_extract}
 COMMANDS[train_cli.COMMAND] = train_cli.run
 
 

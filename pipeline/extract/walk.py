@@ -42,7 +42,7 @@ from weft.pipeline.extract.boilerplate import (
 )
 from weft.pipeline.extract.image_slots import (
     DROP_LAZY_PLACEHOLDER,
-    Choice,
+    ImageFields,
     emit_image,
     noscript_image,
     picture_parts,
@@ -96,7 +96,7 @@ def _br_replacement(match: re.Match[str]) -> str:
 # Item kinds: what the walk saw, in page order, before the content rules decide what is kept.
 IT_PARA, IT_IMAGE, IT_DROP, IT_SKIPPED = range(4)
 # IT_PARA:    (IT_PARA, text, box, link_chars, links)
-# IT_IMAGE:   (IT_IMAGE, ImageSlot, box, inside_a_link)
+# IT_IMAGE:   (IT_IMAGE, ImageFields, box, inside_a_link) -- an ImageSlot's fields (image_slots.ImageFields)
 # IT_DROP:    (IT_DROP, raw_value, source_attr, url, reason, alt, box, after_pending_text)
 # IT_SKIPPED: (IT_SKIPPED, reason, node, box) -- only when explaining: a subtree skipped unwalked
 
@@ -108,7 +108,7 @@ class SegmentBuilder:
     turns the kept ones into segments."""
 
     __slots__ = ("buf", "items", "pre_depth", "box", "link_depth", "link_mark", "link_chars", "para_links",
-                 "box_parent", "box_tag", "box_attrs", "explain")
+                 "box_parent", "box_tag", "box_attrs", "box_end", "explain")
 
     def __init__(self, explain: bool = False) -> None:
         self.buf: list[str] = []
@@ -119,6 +119,7 @@ class SegmentBuilder:
         self.box = 0
         """The innermost block element the walk is in (an index into the `box_*` lists)."""
         self.link_depth = 0
+        """Open `<a href>` elements (the walk keeps it, as it keeps `pre_depth`)."""
         self.link_mark = 0
         """Where in `buf` the open `<a href>` began."""
         self.link_chars = 0
@@ -129,6 +130,10 @@ class SegmentBuilder:
         """Box tree: each block element the walk entered, by entry order; box 0 is the root."""
         self.box_tag: list[int] = [0]
         self.box_attrs: list[dict[str, str | None]] = [{}]
+        self.box_end: list[int] = [0]
+        """One past the last box inside each box: box b's subtree is boxes `b .. box_end[b] - 1`
+        (entry order is pre-order), so the content rules sum over a subtree with prefix sums and
+        test nesting without walking the tree again."""
         self.explain = explain
 
     def flush(self) -> None:
@@ -157,25 +162,13 @@ class SegmentBuilder:
             self.para_links = 0
         self.link_chars = 0
 
-    def link_start(self) -> None:
-        """An `<a href>` begins: its text, until it ends, is link text."""
-        self.para_links += 1
-        if not self.link_depth:
-            self.link_mark = len(self.buf)
-        self.link_depth += 1
-
-    def link_end(self) -> None:
-        self.link_depth -= 1
-        if not self.link_depth:
-            self.link_chars += len(" ".join("".join(self.buf[self.link_mark:]).split()))
-
     def skipped(self, reason: str, node: LexborNode) -> None:
         """Explain mode: a subtree the walk did not enter, and why."""
         if self.buf:
             self.flush()
         self.items.append((IT_SKIPPED, reason, node, self.box))
 
-    def image(self, slot: ImageSlot, from_noscript: bool) -> None:
+    def image(self, image: ImageFields, from_noscript: bool) -> None:
         """Add a kept image; a noscript fallback right after its scripted twin replaces it (the
         noscript fallback in `weft.pipeline.extract.image_slots`): only the builder knows what
         came before."""
@@ -187,26 +180,25 @@ class SegmentBuilder:
             while index >= 0 and items[index][0] >= IT_DROP:
                 index -= 1
             if index >= 0 and items[index][0] == IT_IMAGE:
-                previous: ImageSlot = items[index][1]
-                if previous.url == slot.url:  # the script already had the real URL: a duplicate
+                previous: ImageFields = items[index][1]
+                url, raw_value, source_attr, alt, title, width, height = image
+                if previous[0] == url:  # the script already had the real URL: a duplicate
                     return
                 # The fallback often omits what the scripted image declares; keep the page's words.
-                slot = replace(
-                    slot,
-                    alt=slot.alt if slot.alt is not None else previous.alt,
-                    title=slot.title if slot.title is not None else previous.title,
-                    declared_width=slot.declared_width if slot.declared_width is not None else previous.declared_width,
-                    declared_height=slot.declared_height if slot.declared_height is not None else previous.declared_height,
-                )
-                items[index] = (IT_DROP, previous.raw_value, previous.source_attr, previous.url,
-                                DROP_LAZY_PLACEHOLDER, previous.alt, items[index][2], False)
-        items.append((IT_IMAGE, slot, self.box, self.link_depth > 0))
+                image = (url, raw_value, source_attr,
+                         alt if alt is not None else previous[3],
+                         title if title is not None else previous[4],
+                         width if width is not None else previous[5],
+                         height if height is not None else previous[6])
+                items[index] = (IT_DROP, previous[1], previous[2], previous[0],
+                                DROP_LAZY_PLACEHOLDER, previous[3], items[index][2], False)
+        items.append((IT_IMAGE, image, self.box, self.link_depth > 0))
 
-    def drop(self, choice: Choice, reason: str, alt: str | None) -> None:
+    def drop(self, url: str, raw_value: str, source_attr: str, reason: str, alt: str | None) -> None:
         """Record an image not kept where it stood, so a reader of the drops can tell where on
         the page it was."""
         pending = bool(self.buf) and self.pending_text()  # the image stood after that text
-        self.items.append((IT_DROP, choice.raw_value, choice.source_attr, choice.url, reason, alt, self.box, pending))
+        self.items.append((IT_DROP, raw_value, source_attr, url, reason, alt, self.box, pending))
 
     def pending_text(self) -> bool:
         """Whether the current paragraph holds any text yet."""
@@ -215,6 +207,7 @@ class SegmentBuilder:
     def finish(self) -> None:
         if self.buf:
             self.flush()
+        self.box_end[0] = len(self.box_parent)
 
 
 def assemble(builder: SegmentBuilder, removed: list[str | None]) -> tuple[list[Segment], list[DroppedSlot], int, list[tuple[int, str, str]]]:
@@ -235,24 +228,20 @@ def assemble(builder: SegmentBuilder, removed: list[str | None]) -> tuple[list[S
             elif builder.explain:
                 gone.append((len(segments) + (1 if paras else 0), reason, item[1]))
         elif kind == IT_IMAGE:
-            slot: ImageSlot = item[1]
+            fields: ImageFields = item[1]
             if reason is None:
                 if paras:
                     segments.append(TextBlock("\n\n".join(paras)))
                     paras = []
-                segments.append(slot)
-            else:
-                dropped.append(DroppedSlot(
-                    position=len(segments) + (1 if paras else 0), raw_value=slot.raw_value,
-                    source_attr=slot.source_attr, url=slot.url, reason=reason.partition(":")[0], alt=slot.alt,
-                ))
+                segments.append(ImageSlot(*fields))
+            else:  # DroppedSlot(position, raw_value, source_attr, url, reason, alt)
+                position = len(segments) + (1 if paras else 0)
+                dropped.append(DroppedSlot(position, fields[1], fields[2], fields[0], reason.partition(":")[0], fields[3]))
                 if builder.explain:
-                    gone.append((len(segments) + (1 if paras else 0), reason, f"[image {slot.url}]"))
+                    gone.append((position, reason, f"[image {fields[0]}]"))
         elif kind == IT_DROP:
-            dropped.append(DroppedSlot(
-                position=len(segments) + (1 if paras or item[7] else 0), raw_value=item[1], source_attr=item[2],
-                url=item[3], reason=item[4], alt=item[5],
-            ))
+            dropped.append(DroppedSlot(len(segments) + (1 if paras or item[7] else 0), item[1], item[2], item[3],
+                                       item[4], item[5]))
         else:  # IT_SKIPPED (explain only)
             text = " ".join(item[2].text(deep=True, separator=" ").split())
             if text:
@@ -298,6 +287,7 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
     box_parent = builder.box_parent
     box_tag = builder.box_tag
     box_attrs = builder.box_attrs
+    box_end = builder.box_end
     box = 0  # mirrored in builder.box, which flush() and the image events read
     kinds = _KIND_BY_ID
     n_kinds = len(kinds)
@@ -316,6 +306,7 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
     depth = 0  # len(stack)
     room = max_depth - 1  # descend while depth < room, i.e. len(stack) + 1 < max_depth
     pre_depth = 0  # mirrored in builder.pre_depth, which flush() reads
+    link_depth = 0  # mirrored in builder.link_depth, which flush() and image() read
     section_depth = 0
     capped = 0
     id_a = ID_A
@@ -351,7 +342,13 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                         builder.skipped(skip_reason(said, attrs), node)
                 if kind == k_inline:
                     if tid == id_a and "href" in attrs:
-                        builder.link_start()
+                        # An <a href> begins: its text, until it ends, is link text (inline here,
+                        # as are the ends below: a page has dozens of links).
+                        builder.para_links += 1
+                        if not link_depth:
+                            builder.link_mark = len(buf)
+                        link_depth += 1
+                        builder.link_depth = link_depth
                         flags = f_link
                     else:
                         flags = 0
@@ -412,6 +409,7 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                                 box_parent.append(box)
                                 box_tag.append(tid)
                                 box_attrs.append(attrs)
+                                box_end.append(0)
                                 box = builder.box
                                 if flags > f_block:
                                     if flags & f_pre:
@@ -428,7 +426,8 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                         if buf and pre_depth == 0:
                             flush()
                     elif flags:  # an <a href> with nothing inside
-                        builder.link_end()
+                        link_depth -= 1
+                        builder.link_depth = link_depth
         # Advance: the next sibling, else leave ancestors until one has a next sibling.
         while True:
             following = node.next
@@ -451,8 +450,15 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                         flush()
                     if flags & f_section:
                         section_depth -= 1
+                    box_end[box] = len(box_parent)
                     builder.box = box = box_parent[box]
-                else:
-                    builder.link_end()
+                else:  # an <a href> ends
+                    link_depth -= 1
+                    builder.link_depth = link_depth
+                    if not link_depth:
+                        pieces = buf[builder.link_mark:]
+                        if pieces:
+                            text = pieces[0] if len(pieces) == 1 else "".join(pieces)
+                            builder.link_chars += len(" ".join(text.split()))
     builder.finish()
     return builder, capped

@@ -34,6 +34,8 @@ bench: install-test
 	$(PY) benchmarks/bench_read_extract.py
 	$(PY) benchmarks/bench_images.py
 	$(PY) benchmarks/bench_train_loader.py
+	$(PY) benchmarks/dedup_quality.py
+	$(PY) benchmarks/bench_dedup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info weft-demo-output

@@ -33,7 +33,7 @@ class LocalExecutor:
             else:
                 self.exchange(phase, layout, shared)
             log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")
-        return {"mode": "local", "cpus": 1, "nodes": 1}
+        return {"name": "local", "mode": "local", "cpus": 1, "nodes": 1}
 
     def map_inputs(self, phase: MapInputs, inputs: list[str], layout: OutputLayout, shared: Shared) -> None:
         read = _ready(phase.read(shared))
@@ -49,17 +49,12 @@ class LocalExecutor:
         for source in phase.sources:
             rows = _ready(source.rows(parts))
             tables.extend(rows.process(source.load(path)) for path in source.files(layout))
-        if not tables:
-            return
-        exchanged = pa.concat_tables(tables)
-        reduce = _ready(phase.reduce(shared))
-        reduced = [reduce.process(group) for group in _groups(exchanged, "part")]
-        if not reduced:
-            return
-        chain = [_ready(make(shared)) for make in phase.chain]
-        for group in _groups(pa.concat_tables(reduced), phase.group_key):
-            if not phase.group_done(layout, group):
-                run_chain(chain, group)
+        for step in phase.steps:
+            if not tables:
+                return
+            stages = [_ready(make(shared)) for make in step.stages]
+            outputs = [run_chain(stages, group) for group in _groups(pa.concat_tables(tables), step.key) if not step.done(layout, group)]
+            tables = [out for out in outputs if isinstance(out, pa.Table)]
 
 
 def _ready(stage: Stage) -> Stage:

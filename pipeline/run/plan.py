@@ -11,9 +11,10 @@ what a stage does; they know the two kinds of phase:
 
 `Exchange`
     A barrier: it starts when the previous phase has finished everywhere. Rows persisted by
-    earlier phases (each source's files, mapped to one row schema with a `part` column) meet by
-    partition: every row of a partition reaches one call of the `reduce` stage. Its output rows
-    are regrouped by `group_key` and each group runs the phase's chain of stages.
+    earlier phases (each source's files, mapped to one row schema with a `part` column) go
+    through a sequence of regroups: every row with the same key reaches one call of the step's
+    stages, whose output rows are regrouped by the next step's key (the first step's key is
+    `part`: every row of a partition reaches one call).
 
 Every unit of work ends by writing its completion marker (`pipeline/markers.py`); the manifest
 adds them up, so what the executor returns does not matter and cannot diverge between executors.
@@ -113,22 +114,30 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Regroup:
+    """One step of an exchange: the rows so far, grouped by `key`; every group through `stages`
+    (whose output rows are the next step's input)."""
+
+    key: str
+    stages: tuple[StageFactory, ...]
+    step: str | None = None
+    """The step under which the last stage writes each group's marker: a group whose marker is
+    there was finished by an earlier run of the job and is skipped."""
+
+    def done(self, layout: OutputLayout, group: pa.Table) -> bool:
+        return self.step is not None and has_marker(layout, self.step, str(group.column(self.key)[0].as_py()))
+
+
+@dataclass(frozen=True)
 class Exchange:
-    """Barrier, then: sources meet by `part`; `reduce` each partition; regroup its output by
-    `group_key`; run `chain` on every group."""
+    """Barrier, then: the sources' rows (each with a `part` column) go through `steps` in order;
+    the first step groups by `part`."""
 
     name: str
     barrier: str
     sources: tuple[Source, ...]
     partitions: Callable[[OutputLayout], int]
-    reduce: StageFactory
-    group_key: str
-    chain: tuple[StageFactory, ...]
-    step: str
-    """The step under which the chain's last stage writes each group's marker."""
-
-    def group_done(self, layout: OutputLayout, group: pa.Table) -> bool:
-        return has_marker(layout, self.step, str(group.column(self.group_key)[0].as_py()))
+    steps: tuple[Regroup, ...]
 
 
 Phase = Union[MapInputs, Exchange]
@@ -155,9 +164,9 @@ class Plan:
                 stages = [phase.read(shared)] + [make(shared) for make in phase.chain]
             else:
                 lines.append(f"== barrier: {phase.barrier} ==")
-                lines.append(f"{n}. {phase.name}: exchange of {', '.join(s.name for s in phase.sources)} by partition, "
-                             f"then regrouped by {phase.group_key}")
-                stages = [phase.reduce(shared)] + [make(shared) for make in phase.chain]
+                lines.append(f"{n}. {phase.name}: exchange of {', '.join(s.name for s in phase.sources)}, grouped by "
+                             + ", then by ".join(step.key for step in phase.steps))
+                stages = [make(shared) for step in phase.steps for make in step.stages]
             for stage in stages:
                 lines.append(f"   - {stage.name:<15} {stage.describe()} [{stage.resources.cpus:g} CPU]")
                 lines.extend(f"       writes {path.relative_to(root)}" for path in stage.persists())
@@ -217,14 +226,14 @@ def build_plan(cfg: JobConfig, layout: OutputLayout) -> Plan:
             Source("earlier downloads", _files(lambda lay: lay.download_results_dir), (), PriorRows),
         ),
         partitions=partitions,
-        reduce=lambda shared: ResolveImages(settings, layout, shared.budget),
-        group_key="stem",
-        chain=(
-            lambda _s: AttachImages(settings, layout),
-            lambda _s: RulesStage(cfg.filters, "image", layout),
-            lambda _s: WriteStage(cfg, layout, FINALIZE_STEP, with_images=True),
+        steps=(
+            Regroup("part", (lambda shared: ResolveImages(settings, layout, shared.budget),)),
+            Regroup("stem", (
+                lambda _s: AttachImages(settings, layout),
+                lambda _s: RulesStage(cfg.filters, "image", layout),
+                lambda _s: WriteStage(cfg, layout, FINALIZE_STEP, with_images=True),
+            ), step=FINALIZE_STEP),
         ),
-        step=FINALIZE_STEP,
     )
     return Plan(cfg.name, (documents, images), final_step=FINALIZE_STEP, marker_steps=(DOCUMENTS_STEP, FINALIZE_STEP),
                 budget_bytes=cfg.images.max_job_bytes)

@@ -6,8 +6,8 @@ Ray Data execution:
 - `MapInputs`: `from_items(inputs)` (one block per file) -> one `map_batches` that reads a file
   and runs the chain on each of its chunks, so files run in parallel (a chunk's pages stay in
   the task that read them);
-- `Exchange`: `read_parquet` of each source -> `map_batches(rows)` -> `union` ->
-  `groupby("part").map_groups(reduce)` -> `groupby(group_key).map_groups(chain)`, with as many
+- `Exchange`: the sources' files (one item each) -> `map_batches(rows)` -> one
+  `groupby(key).map_groups(stages)` per regroup step, the first by `part`, with as many
   partitions as the data needs (never Ray's fixed default of 200), shuffled by sorting with
   tasks (a hash shuffle's aggregator actors cost a process each and wait forever for a CPU on a
   one-CPU Ray).
@@ -200,12 +200,12 @@ class _Group(_Task):
     """One group of a `map_groups` through the stages (unless `done` says an earlier run of the
     job finished it); a result that is no table becomes its unit name."""
 
-    def __init__(self, run_id: str, slot: int, stages: list[Stage], done: Callable[[pa.Table], bool] | None = None) -> None:
+    def __init__(self, run_id: str, slot: int, stages: list[Stage], done: Callable[[pa.Table], bool]) -> None:
         super().__init__(run_id, slot, stages)
         self.done = done
 
     def __call__(self, group: pa.Table) -> pa.Table:
-        if self.done is not None and self.done(group):
+        if self.done(group):
             return pa.table({"unit": pa.array([], pa.string())})
         out = run_chain(self._stages(), group)
         return out if isinstance(out, pa.Table) else pa.table({"unit": pa.array([str(out)], pa.string())})
@@ -265,14 +265,13 @@ class RayExecutor:
         files = [{"source": i, "path": str(path)} for i, source in enumerate(phase.sources) for path in source.files(layout)]
         if not files:
             return
-        reduce = [phase.reduce(shared)]
-        chain = [make(shared) for make in phase.chain]
-        rows = _SourceRows(self.run_id, 3 * n, [source.rows(parts) for source in phase.sources], phase.sources)
+        rows = _SourceRows(self.run_id, 10 * n, [source.rows(parts) for source in phase.sources], phase.sources)
         ds = ray.data.from_items(files, override_num_blocks=min(len(files), 4 * self.cpus))
         ds = ds.map_batches(rows, batch_size=1, batch_format="pyarrow")
-        ds = ds.groupby("part", num_partitions=min(parts, 4 * self.cpus)).map_groups(
-            _Group(self.run_id, 3 * n + 1, reduce), batch_format="pyarrow", num_cpus=self._cpus(reduce))
-        ds = ds.groupby(phase.group_key, num_partitions=4 * self.cpus).map_groups(
-            _Group(self.run_id, 3 * n + 2, chain, partial(phase.group_done, layout)), batch_format="pyarrow", num_cpus=self._cpus(chain))
+        for k, step in enumerate(phase.steps, start=1):
+            stages = [make(shared) for make in step.stages]
+            partitions = min(parts, 4 * self.cpus) if step.key == "part" else 4 * self.cpus
+            ds = ds.groupby(step.key, num_partitions=partitions).map_groups(
+                _Group(self.run_id, 10 * n + k, stages, partial(step.done, layout)), batch_format="pyarrow", num_cpus=self._cpus(stages))
         for _ in ds.iter_batches(batch_size=None):
             pass

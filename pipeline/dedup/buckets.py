@@ -1,0 +1,201 @@
+"""LSH as a join: documents meet in buckets by band key, and a bucket yields verified edges.
+
+Map side (`bucket_rows`): each document with shingles emits one row per band, (band, band_key,
+node, signature), partitioned by `band_key % parts`; the signature rides along so that the
+reduce can verify candidates without a second join (it costs `bands x 4 x num_perm` bytes per
+document in the exchange, 4.6 KB at the defaults). Reduce side (`bucket_edges`): the rows of
+one partition are sorted into buckets; every bucket of two or more documents goes through
+`bucket_pairs`, which keeps only pairs whose estimated Jaccard reaches the threshold, and the
+partition's edges leave as one star per local component (`components.local_stars`), so the
+connected-components rounds start from few edges.
+
+A bucket's cost is bounded. Up to `BucketLimits.exact` members every pair is verified (one
+vectorised comparison per member against the members after it; 1,024 members are 523,776 pairs,
+~50 ms), so the bucket contributes exactly the components of its verified pairs: the same as a
+`MinHashLSH` query followed by `MinHash.jaccard`. A larger bucket (boilerplate pages, templated
+listings) is verified against anchors instead: members are visited in node order; one joins
+every anchor it is similar to, and one similar to none becomes a new anchor, up to
+`BucketLimits.anchors`, and is then compared once with every member before it. That costs about
+members x anchors comparisons instead of members^2 / 2, and can miss two things: a link between
+two non-anchor members that joined different anchors (the two groups may still meet through
+another band or another bucket), and every member that matches no anchor once the anchor budget
+is spent (counted as `unverified` in `BucketStats`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from weft.pipeline.dedup.components import local_stars
+from weft.pipeline.dedup.minhash import MinHashConfig, band_keys, is_empty, signature_column, signatures_of
+from weft.pipeline.dedup.schema import bucket_schema
+
+
+@dataclass(frozen=True)
+class BucketLimits:
+    """How much verification one bucket may cost (module docstring)."""
+
+    exact: int = 1024
+    """Buckets up to this many members have every pair verified (523,776 pairs, ~50 ms)."""
+    anchors: int = 64
+    """Larger buckets verify each member against at most this many anchors."""
+
+
+@dataclass
+class BucketStats:
+    """What the buckets of one or more partitions cost and may have missed; adds up."""
+
+    buckets: int = 0
+    """Buckets with two or more documents."""
+    comparisons: int = 0
+    """Signature pairs compared."""
+    verified: int = 0
+    """Pairs found at or above the threshold (edges before they are reduced to stars)."""
+    anchored_buckets: int = 0
+    """Buckets larger than `BucketLimits.exact`, verified against anchors."""
+    unverified: int = 0
+    """Members of anchored buckets compared with nothing because the anchor budget was spent."""
+    largest: int = 0
+    """Members of the largest bucket (a maximum, not a sum)."""
+
+    def __add__(self, other: "BucketStats") -> "BucketStats":
+        total = {f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        total["largest"] = max(self.largest, other.largest)
+        return BucketStats(**total)
+
+
+def bucket_rows(nodes: Sequence[str] | pa.Array | pa.ChunkedArray, signatures: np.ndarray, cfg: MinHashConfig,
+                parts: int) -> pa.Table:
+    """The map side: one row per (document, band) in `bucket_schema`, documents in input order,
+    bands in order. Documents without shingles (empty signature) emit nothing: they are all
+    equal, which the exact text pass settles, and would otherwise fill one bucket per band."""
+    if isinstance(nodes, pa.ChunkedArray):
+        nodes = nodes.combine_chunks()
+    elif not isinstance(nodes, pa.Array):
+        nodes = pa.array(nodes, pa.string())
+    signatures = np.asarray(signatures, dtype=np.uint32).reshape(-1, cfg.num_perm)
+    bands = cfg.bands
+    kept = np.flatnonzero(~is_empty(signatures))
+    keys = band_keys(signatures[kept], cfg).reshape(-1)
+    which = np.repeat(kept, bands)
+    return pa.table({
+        "part": pa.array((keys % np.uint64(parts)).astype(np.int32)),
+        "band": pa.array(np.tile(np.arange(bands, dtype=np.int16), len(kept))),
+        "band_key": pa.array(keys),
+        "node": nodes.take(pa.array(which, pa.int64())),
+        "signature": signature_column(signatures[which].reshape(-1, cfg.num_perm)),
+    }, schema=bucket_schema(cfg.num_perm))
+
+
+def bucket_edges(rows: pa.Table, cfg: MinHashConfig, limits: BucketLimits = BucketLimits()) -> tuple[pa.Table, BucketStats]:
+    """The reduce side over one partition's `bucket_rows` (any order, any number of buckets):
+    the partition's verified edges as local stars (EDGE_SCHEMA, sorted) and what they cost."""
+    stats = BucketStats()
+    if rows.num_rows == 0:
+        return local_stars([]), stats
+    order = pc.sort_indices(rows.select(["band", "band_key", "node"]),
+                            sort_keys=[("band", "ascending"), ("band_key", "ascending"), ("node", "ascending")]).to_numpy()
+    band = rows.column("band").to_numpy()[order]
+    key = rows.column("band_key").to_numpy()[order]
+    starts = np.flatnonzero(np.concatenate(([True], (band[1:] != band[:-1]) | (key[1:] != key[:-1]))))
+    ends = np.append(starts[1:], len(order))
+    shared = np.flatnonzero(ends - starts > 1)
+    if len(shared) == 0:
+        return local_stars([]), stats
+    # Only rows of buckets with company are materialised (most buckets hold one document).
+    wanted = np.concatenate([order[starts[g]:ends[g]] for g in shared])
+    nodes = rows.column("node").take(pa.array(wanted)).to_pylist()
+    signatures = signatures_of(rows.column("signature").take(pa.array(wanted)))
+    pairs: list[tuple[str, str]] = []
+    at = 0
+    for g in shared:
+        size = int(ends[g] - starts[g])
+        found, cost = bucket_pairs(nodes[at:at + size], signatures[at:at + size], cfg.threshold, limits)
+        pairs.extend(found)
+        stats += cost
+        at += size
+    return local_stars(pairs), stats
+
+
+def bucket_pairs(members: Sequence[str], signatures: np.ndarray, threshold: float,
+                 limits: BucketLimits = BucketLimits()) -> tuple[list[tuple[str, str]], BucketStats]:
+    """The edges of one bucket: (smallest node, node) for every other node of each group of
+    members the verified pairs connect, so the bucket adds exactly those groups to the
+    components (module docstring for buckets over `limits.exact`). Members may come in any
+    order and repeat."""
+    unique: dict[str, int] = {}
+    for i, node in enumerate(members):
+        unique.setdefault(node, i)
+    nodes = sorted(unique)
+    if len(nodes) < 2:
+        return [], BucketStats()
+    sigs = np.asarray(signatures)[[unique[n] for n in nodes]]
+    n, num_perm = sigs.shape
+    stats = BucketStats(buckets=1, largest=n)
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: int, b: int) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+        stats.verified += 1
+
+    if n <= limits.exact:
+        stats.comparisons += n * (n - 1) // 2
+        for i in range(n - 1):
+            rest = sigs[i + 1:]
+            similar = np.count_nonzero(rest == sigs[i], axis=1) / num_perm >= threshold
+            for j in np.flatnonzero(similar):
+                union(i, i + 1 + int(j))
+    else:
+        stats.anchored_buckets += 1
+        _anchor(sigs, threshold, limits.anchors, union, stats)
+    roots = [find(i) for i in range(n)]
+    return [(nodes[r], nodes[i]) for i, r in enumerate(roots) if r != i], stats
+
+
+def _anchor(sigs: np.ndarray, threshold: float, budget: int, union, stats: BucketStats) -> None:
+    """Verify a large bucket against anchors (module docstring), in blocks of members so that
+    each block costs one vectorised comparison with the anchors known at its start."""
+    n, num_perm = sigs.shape
+    anchors: list[int] = [0]
+    block = 256
+    for start in range(1, n, block):
+        stop = min(start + block, n)
+        known = np.array(anchors)
+        similar = (np.count_nonzero(sigs[start:stop, None, :] == sigs[None, known, :], axis=2) / num_perm) >= threshold
+        stats.comparisons += (stop - start) * len(known)
+        fresh: list[int] = []
+        for offset, row in enumerate(similar):
+            member = start + offset
+            matched = [int(a) for a in known[row]]
+            if fresh:
+                near = np.count_nonzero(sigs[fresh] == sigs[member], axis=1) / num_perm >= threshold
+                stats.comparisons += len(fresh)
+                matched += [fresh[k] for k in np.flatnonzero(near)]
+            for anchor in matched:
+                union(anchor, member)
+            if matched:
+                continue
+            if len(anchors) < budget:
+                # A new anchor is compared with every member before it once, so a member that
+                # joined an earlier anchor but is also like this one links the two groups.
+                earlier = np.count_nonzero(sigs[:member] == sigs[member], axis=1) / num_perm >= threshold
+                stats.comparisons += member
+                for k in np.flatnonzero(earlier):
+                    union(int(k), member)
+                anchors.append(member)
+                fresh.append(member)
+            else:
+                stats.unverified += 1

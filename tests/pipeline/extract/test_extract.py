@@ -767,6 +767,28 @@ def test_unusable_base_href_is_ignored() -> None:
     assert urls(ex) == ["https://ex.com/blog/2020/a.png"]
 
 
+def test_utf8_bytes_extract_as_the_text_does(shared_data: Path) -> None:
+    # The reader hands pages on as UTF-8 bytes (Page.html_utf8), which lexbor parses as they are;
+    # the result must be the text's to the byte, explain mode included.
+    for path in real_pages(shared_data)[::4]:
+        html = read_page(path)
+        for explain in (False, True):
+            assert repr(extract(html.encode("utf-8"), PAGE, explain=explain)) == repr(extract(html, PAGE, explain=explain)), path
+
+
+def test_utf8_bytes_take_the_text_path_for_the_caps() -> None:
+    # The caps count characters and the nesting scan reads text: bytes that may need them are
+    # decoded first, so a cap cuts where it would cut the text ("é" is two bytes, one character).
+    html = "<p>" + "é" * 300 + "</p><p>tail</p>"
+    limits = ExtractLimits(max_html_chars=400)
+    assert len(html.encode("utf-8")) > 400 >= len(html) - 10
+    assert repr(extract(html.encode("utf-8"), PAGE, limits)) == repr(extract(html, PAGE, limits))
+    assert not extract(html.encode("utf-8"), PAGE, limits).truncated
+    deep = "<p>top</p>" + "<div>" * 5_000 + "deep" + "</div>" * 5_000
+    from_bytes = extract(deep.encode("utf-8"), PAGE)
+    assert from_bytes.depth_capped and repr(from_bytes) == repr(extract(deep, PAGE))
+
+
 # ----- bounds ------------------------------------------------------------------------------
 
 

@@ -88,7 +88,6 @@ from bisect import bisect_left
 from functools import lru_cache
 from itertools import accumulate
 
-from weft.pipeline.extract.boilerplate import is_main_role
 from weft.pipeline.extract.tags import TAG_ID
 from weft.pipeline.extract.walk import IT_DROP, IT_IMAGE, IT_PARA, IT_SKIPPED, SegmentBuilder
 from weft.pipeline.extract.image_slots import ImageFields
@@ -192,7 +191,7 @@ class _Page:
     total is `sums[end[b]] - sums[b]` and `a` holds `b` when `a < b < end[a]`."""
 
     __slots__ = ("parent", "tags", "attrs", "end", "n", "info", "chars", "links", "prose", "images",
-                 "heading", "commas", "scorable", "headings", "_mains")
+                 "heading", "commas", "scorable", "headings", "mains")
 
     def __init__(self, builder: SegmentBuilder) -> None:
         self.parent = builder.box_parent
@@ -245,7 +244,7 @@ class _Page:
         self.commas = list(accumulate(commas, initial=0))
         self.scorable = scorable
         self.headings = heading_items
-        self._mains: list[int] | None = None
+        self.mains = builder.mains
 
     def density(self, b: int) -> float:
         """Link characters over all characters in box b's subtree."""
@@ -254,12 +253,9 @@ class _Page:
         return (self.links[e] - self.links[b]) / chars if chars else 0.0
 
     def holds_main(self, b: int) -> bool:
-        """Whether box b is, or holds, `<main>`, `<article>` or `[role=main]` (rule 1)."""
-        mains = self._mains
-        if mains is None:
-            tags, attrs = self.tags, self.attrs
-            mains = self._mains = [i for i in range(1, self.n) if tags[i] == _ID_MAIN or tags[i] == _ID_ARTICLE
-                                   or ("role" in attrs[i] and is_main_role(attrs[i]))]
+        """Whether box b is, or holds, `<main>`, `<article>` or `[role=main]` (rule 1; the walk
+        lists those boxes in entry order, `SegmentBuilder.mains`)."""
+        mains = self.mains
         i = bisect_left(mains, b)
         return i < len(mains) and mains[i] < self.end[b]
 

@@ -48,6 +48,8 @@ from weft.pipeline.extract.image_slots import (
     picture_parts,
 )
 from weft.pipeline.extract.tags import ID_A, ID_FIGCAPTION, ID_FORM, ID_HEADER, TAG_ID, TEXT_ID
+
+ID_SECTION = TAG_ID["section"]
 from weft.schemas.document import DroppedSlot, ImageSlot, Segment, TextBlock
 
 __all__ = ["IT_DROP", "IT_IMAGE", "IT_PARA", "IT_SKIPPED", "SegmentBuilder", "assemble", "walk"]
@@ -80,8 +82,9 @@ del _name
 # The same table as a list indexed by tag id (standard ids are small): the walk's hottest lookup.
 _KIND_BY_ID: list[int] = [_KIND.get(tag_id, _K_INLINE) for tag_id in range(max(_KIND) + 1)]
 
-# Block flags kept on the walk's stack, read when an element is left.
-_F_BLOCK, _F_PRE, _F_SECTION, _F_LINK = 1, 2, 4, 8
+# Block flags kept on the walk's stack, read when an element is left. _F_MAIN marks a box that is
+# `<main>`, `<article>` or `[role=main]` (`SegmentBuilder.mains`).
+_F_BLOCK, _F_PRE, _F_SECTION, _F_LINK, _F_MAIN = 1, 2, 4, 8, 16
 
 # ----- the segment builder -------------------------------------------------------------------
 
@@ -108,7 +111,7 @@ class SegmentBuilder:
     turns the kept ones into segments."""
 
     __slots__ = ("buf", "items", "pre_depth", "box", "link_depth", "link_mark", "link_chars", "para_links",
-                 "box_parent", "box_tag", "box_attrs", "box_end", "explain")
+                 "box_parent", "box_tag", "box_attrs", "box_end", "mains", "explain")
 
     def __init__(self, explain: bool = False) -> None:
         self.buf: list[str] = []
@@ -134,6 +137,9 @@ class SegmentBuilder:
         """One past the last box inside each box: box b's subtree is boxes `b .. box_end[b] - 1`
         (entry order is pre-order), so the content rules sum over a subtree with prefix sums and
         test nesting without walking the tree again."""
+        self.mains: list[int] = []
+        """The boxes that are `<main>`, `<article>` or `[role=main]`, in entry order (rule 1 of the
+        content rules: a box that holds one is not furniture)."""
         self.explain = explain
 
     def flush(self) -> None:
@@ -161,6 +167,13 @@ class SegmentBuilder:
             self.items.append((IT_PARA, text, self.box, self.link_chars, self.para_links))
             self.para_links = 0
         self.link_chars = 0
+
+    def link_ended(self) -> None:
+        """The outermost open `<a href>` has ended: what it added to the paragraph is link text."""
+        pieces = self.buf[self.link_mark:]
+        if pieces:
+            text = pieces[0] if len(pieces) == 1 else "".join(pieces)
+            self.link_chars += len(" ".join(text.split()))
 
     def skipped(self, reason: str, node: LexborNode) -> None:
         """Explain mode: a subtree the walk did not enter, and why."""
@@ -297,7 +310,9 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
     never_removed = NEVER_REMOVED_IDS
     emit = emit_image
     k_inline, k_skip, k_block, k_img, k_landmark = _K_INLINE, _K_SKIP, _K_BLOCK, _K_IMG, _K_LANDMARK
-    f_block, f_pre, f_section, f_link = _F_BLOCK, _F_PRE, _F_SECTION, _F_LINK
+    f_block, f_pre, f_section, f_link, f_main = _F_BLOCK, _F_PRE, _F_SECTION, _F_LINK, _F_MAIN
+    mains_append = builder.mains.append
+    id_section = ID_SECTION
     br_mark = _BR_MARK
     page_p_chars = -1  # computed on first need (guard 6)
     stack: list[tuple[LexborNode, int]] = []
@@ -355,7 +370,7 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                 elif kind == k_block:
                     if buf and pre_depth == 0:
                         flush()
-                    flags = f_block | f_section if "role" in attrs and is_main_role(attrs) else f_block
+                    flags = f_block | f_section | f_main if "role" in attrs and is_main_role(attrs) else f_block
                 elif kind == k_img:
                     emit(builder, attrs, (), base)
                     flags = -1
@@ -367,7 +382,7 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                     ):
                         if buf and pre_depth == 0:
                             flush()
-                        flags = f_block | f_section if "role" in attrs and is_main_role(attrs) else f_block
+                        flags = f_block | f_section | f_main if "role" in attrs and is_main_role(attrs) else f_block
                     else:
                         if explain:
                             builder.skipped(f"tag:{node.tag}", node)
@@ -375,7 +390,8 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                 elif kind == _K_SECTION:
                     if buf and pre_depth == 0:
                         flush()
-                    flags = f_block | f_section
+                    flags = f_block | f_section | f_main if tid != id_section or (
+                        "role" in attrs and is_main_role(attrs)) else f_block | f_section
                 elif kind == _K_BR:
                     buf_append("\n" if pre_depth else br_mark)
                     flags = -1
@@ -383,7 +399,7 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                     if buf and pre_depth == 0:
                         flush()
                     _move_leading_figcaption(node)
-                    flags = f_block
+                    flags = f_block | f_main if "role" in attrs and is_main_role(attrs) else f_block
                 elif kind == _K_PICTURE:
                     img, sources = picture_parts(node)
                     if img is None and not sources:
@@ -399,30 +415,56 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                 else:  # _K_PRE
                     if buf:
                         flush()
-                    flags = f_block | f_pre
+                    flags = f_block | f_pre | f_main if "role" in attrs and is_main_role(attrs) else f_block | f_pre
                 if flags >= 0:
                     child = node.first_child
                     if child is not None:
                         if depth < room:
+                            if (flags == 0 or flags == f_link) and child.tag_id == text_id and child.next is None:
+                                # An inline element that holds only text (<b>word</b>, <a href>a
+                                # link</a>; 66 a page on the bench pages): its text is taken here,
+                                # as the loop would take it, without a stack entry for the element.
+                                if pre_depth == 0 and child.is_empty_text_node:
+                                    if buf:
+                                        buf_append(" ")
+                                else:
+                                    text = child.text_content
+                                    if text:
+                                        buf_append(text)
+                                if flags:  # the <a href> ends
+                                    link_depth -= 1
+                                    builder.link_depth = link_depth
+                                    if not link_depth:
+                                        builder.link_ended()
+                            else:
+                                if flags & f_block:
+                                    builder.box = len(box_parent)
+                                    box_parent.append(box)
+                                    box_tag.append(tid)
+                                    box_attrs.append(attrs)
+                                    box_end.append(0)
+                                    box = builder.box
+                                    if flags > f_block:
+                                        if flags & f_pre:
+                                            pre_depth += 1
+                                            builder.pre_depth = pre_depth
+                                        if flags & f_section:
+                                            section_depth += 1
+                                        if flags & f_main:
+                                            mains_append(box)
+                                push((node, flags))
+                                depth += 1
+                                node = child
+                                continue
+                        else:
+                            capped += 1
                             if flags & f_block:
-                                builder.box = len(box_parent)
-                                box_parent.append(box)
-                                box_tag.append(tid)
-                                box_attrs.append(attrs)
-                                box_end.append(0)
-                                box = builder.box
-                                if flags > f_block:
-                                    if flags & f_pre:
-                                        pre_depth += 1
-                                        builder.pre_depth = pre_depth
-                                    if flags & f_section:
-                                        section_depth += 1
-                            push((node, flags))
-                            depth += 1
-                            node = child
-                            continue
-                        capped += 1
-                    if flags & f_block:
+                                if buf and pre_depth == 0:
+                                    flush()
+                            elif flags:  # an <a href> whose text the depth cap keeps out
+                                link_depth -= 1
+                                builder.link_depth = link_depth
+                    elif flags & f_block:
                         if buf and pre_depth == 0:
                             flush()
                     elif flags:  # an <a href> with nothing inside
@@ -456,9 +498,6 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                     link_depth -= 1
                     builder.link_depth = link_depth
                     if not link_depth:
-                        pieces = buf[builder.link_mark:]
-                        if pieces:
-                            text = pieces[0] if len(pieces) == 1 else "".join(pieces)
-                            builder.link_chars += len(" ".join(text.split()))
+                        builder.link_ended()
     builder.finish()
     return builder, capped

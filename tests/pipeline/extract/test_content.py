@@ -6,6 +6,8 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
+import pytest
+
 from benchmarks.extract_scoring import image_keys, image_keys_of_html, match_images, prf, reference_text, score_text
 from tests.pipeline.extract.test_extract import images, paragraphs, read_page, text_of
 from weft.pipeline.extract.extractor import extract
@@ -89,6 +91,18 @@ def test_furniture_names_go_unless_they_hold_the_article() -> None:
     # a wrapper named like a sidebar that holds the article is the article
     html = page(f"<div class='page-community-layout'><div><p>{PROSE}</p><p>{PROSE}</p></div></div><p>short</p>")
     assert len(paragraphs(extract(html, "https://ex.com/"))) == 3
+
+
+@pytest.mark.parametrize("main", ["<main>", "<article>", "<section role='main'>", "<pre role='main'>",
+                                  "<figure role='x MAIN'>", "<div role='main'>", "<div>"])
+def test_furniture_name_spares_a_box_that_holds_a_main(main: str) -> None:
+    # rule 1's guard: <main>, <article> or [role=main] of any tag inside the furniture-named box
+    tag = main[1:].split(">")[0].split()[0]
+    inner = f"{main}Text of the box the page calls main, with commas, and words enough.</{tag}>"
+    html = page(f"<div class='story'><p>{PROSE}</p><p>{PROSE}</p><div class='related'>{inner}</div></div>")
+    ex = extract(html, "https://ex.com/", explain=True)
+    [reason] = [r for _pos, r, text in ex.removed if "page calls main" in text] or [None]
+    assert (reason or "").startswith("unlikely_class") == (main == "<div>"), reason
 
 
 def test_lead_picture_under_the_title_is_kept_and_small_avatars_are_not() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from weft.filters.rule import Filter, ImageCount, SlotFilter
+from weft.filters.rule import ALONE, Filter, ImageCount, JobCounts, SlotFilter
 from weft.filters.slots import remove_slots
 from weft.filters.stats import FilterStats, RuleStats
 from weft.filters.verdict import KEEP, DocResult, SlotRecord, Stage, Verdict
@@ -21,14 +21,16 @@ from weft.schemas.document import Document, ImageSlot
 def check_order(filters: Sequence[Filter]) -> None:
     """Refuse an order of rules that cannot do what it says.
 
-    1. Every `text` rule comes before every `image` rule: text rules run before images are
-       downloaded, so a text rule listed after an image rule would silently run too early.
+    1. Rules are listed in the order of their stages (`text`, then `dedup`, then `image`): text
+       rules run before images are downloaded, so a text rule listed after an image rule would
+       silently run too early.
     2. Within a stage, a rule that needs the exact image count (`max_images_v1`,
        `single_image_subsample_v1`) comes after every rule that removes image slots, and a rule
        that asks whether any image is left (`no_images_v1`) comes after every rule that can
-       remove the last one (`min_image_size_v1`, `monochrome_v1`). Otherwise half of the
-       single-image documents would be sampled on a count that later changes, or a document
-       would keep its place after losing every image.
+       remove the last one (`min_image_size_v1`, `monochrome_v1`, `image_boilerplate_v1`).
+       Otherwise half of the single-image documents would be sampled on a count that later
+       changes (a repeated or boilerplate image counted as a real one), or a document would keep
+       its place after losing every image.
     3. Keys are unique (each rule once per stage), so scores and stats have one owner.
     """
     seen: dict[str, int] = {}
@@ -36,14 +38,17 @@ def check_order(filters: Sequence[Filter]) -> None:
         if f.key in seen:
             raise UserError(f"filters[{i}] ({f.key}): listed twice (first at filters[{seen[f.key]}])")
         seen[f.key] = i
-    first_image = next((i for i, f in enumerate(filters) if f.stage is Stage.IMAGE), None)
-    if first_image is not None:
-        for i, f in enumerate(filters[first_image + 1:], start=first_image + 1):
-            if f.stage is Stage.TEXT:
-                raise UserError(
-                    f"filters[{i}] ({f.key}): a text-stage rule cannot come after the image-stage rule "
-                    f"filters[{first_image}] ({filters[first_image].key}); text rules run before images are downloaded"
-                )
+    order = {stage: n for n, stage in enumerate(Stage)}
+    latest = 0
+    for i, f in enumerate(filters):
+        if order[f.stage] < order[filters[latest].stage]:
+            later = filters[latest]
+            raise UserError(
+                f"filters[{i}] ({f.key}): a {f.stage.value}-stage rule cannot come after the {later.stage.value}-stage rule "
+                f"filters[{latest}] ({later.key}); the stages run in the order {', '.join(s.value for s in Stage)}"
+            )
+        if order[f.stage] > order[filters[latest].stage]:
+            latest = i
     for i, f in enumerate(filters):
         if f.needs_image_count is ImageCount.NONE:
             continue
@@ -83,7 +88,9 @@ class FilterPipeline:
         wanted = Stage(stage)
         return FilterPipeline([f for f in self.filters if f.stage is wanted], on_drop=self.on_drop)
 
-    def run(self, doc: Document) -> DocResult:
+    def run(self, doc: Document, job: JobCounts = ALONE) -> DocResult:
+        """`doc` through the rules in order; `job` is what the job counted over all its documents
+        (for rules that compare a document with the rest of the job; default: the document alone)."""
         result = DocResult(doc=doc, verdict=KEEP, dropped_by=None)
         for f in self.filters:
             stats = self.stats.rules[f.key]
@@ -92,7 +99,7 @@ class FilterPipeline:
             result.scores[f.key] = scores
             verdict = f.decide(scores)
             if verdict.keep and isinstance(f, SlotFilter):
-                self._run_slots(f, result, stats)
+                self._run_slots(f, result, stats, job)
             if not verdict.keep:
                 _check_reason(f, verdict)
                 stats.docs_dropped[verdict.reason] = stats.docs_dropped.get(verdict.reason, 0) + 1  # type: ignore[index]
@@ -107,14 +114,14 @@ class FilterPipeline:
         for doc in docs:
             yield self.run(doc)
 
-    def _run_slots(self, f: SlotFilter, result: DocResult, stats: RuleStats) -> None:
+    def _run_slots(self, f: SlotFilter, result: DocResult, stats: RuleStats, job: JobCounts) -> None:
         records: list[SlotRecord] = []
         drops: dict[int, str] = {}
-        index = 0
-        for seg_index, seg in enumerate(result.doc.segments):
-            if not isinstance(seg, ImageSlot):
-                continue
-            slot_scores = f.score_slot(seg, index)
+        slots = [(seg_index, seg) for seg_index, seg in enumerate(result.doc.segments) if isinstance(seg, ImageSlot)]
+        scored = f.score_slots(result.doc, job)
+        if len(scored) != len(slots):
+            raise ValueError(f"{f.name} scored {len(scored)} of {len(slots)} image slots")
+        for index, ((seg_index, seg), slot_scores) in enumerate(zip(slots, scored)):
             verdict = f.decide_slot(slot_scores)
             records.append(SlotRecord(index, seg.url, slot_scores, verdict))
             stats.slots_in += 1
@@ -124,7 +131,6 @@ class FilterPipeline:
                 _check_reason(f, verdict)
                 stats.slots_dropped[verdict.reason] = stats.slots_dropped.get(verdict.reason, 0) + 1  # type: ignore[index]
                 drops[seg_index] = f"{f.name}:{verdict.reason}"
-            index += 1
         result.slot_scores[f.key] = records
         if drops:
             result.doc = remove_slots(result.doc, drops)

@@ -22,8 +22,10 @@ import dataclasses
 from typing import Any, Mapping, Sequence
 
 from weft.filters.chain import FilterPipeline
+from weft.filters.dedup import DedupMinHash, DedupText, DedupUrl
 from weft.filters.params import FilterParams
 from weft.filters.rule import Filter
+from weft.filters.image_dedup import ImageBoilerplate, ImageRepeat
 from weft.filters.images import MaxImages, MinImageSize, Monochrome, NoImages, SingleImageSubsample
 from weft.filters.language import EnglishFastText
 from weft.filters.spam import SpamHeuristics
@@ -39,6 +41,8 @@ FILTERS: dict[str, type[Filter]] = {
         NoImages,
         MinImageSize,
         Monochrome,
+        ImageRepeat,
+        ImageBoilerplate,
         MaxImages,
         SingleImageSubsample,
         WordCount,
@@ -46,6 +50,9 @@ FILTERS: dict[str, type[Filter]] = {
         CharRepetition,
         WordRepetition,
         SpecialCharRatio,
+        DedupUrl,
+        DedupText,
+        DedupMinHash,
     )
 }
 """Every rule a job spec can name, by its versioned name."""

@@ -9,7 +9,11 @@ Two kinds of rule:
 - document rules keep or drop the whole document (`score(doc)` / `decide(scores)`);
 - slot rules keep or drop single image slots (`score_slot(slot, index)` / `decide_slot(scores)`);
   a dropped slot moves to `doc.dropped_slots` (see `filters/slots.py`). A slot rule may also have
-  a document-level part (`max_images_v1` with `policy = "drop_document"`).
+  a document-level part (`max_images_v1` with `policy = "drop_document"`). A slot rule whose
+  verdict on one slot depends on the document's other slots (`image_repeat_v1`) or on the rest of
+  the job (`image_boilerplate_v1`) scores all slots in one pass instead (`score_slots(doc, job)`);
+  what that pass finds goes into each slot's scores, so `decide_slot` still decides one slot
+  from its own scores and a stored run can be re-thresholded as for any other rule.
 
 Each rule declares its `stage`: `text` rules are cheap and run before any image is downloaded,
 `image` rules run after the image stage has filled `ImageSlot.info`.
@@ -18,8 +22,9 @@ Each rule declares its `stage`: `text` rules are cheap and run before any image 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from enum import Enum
-from typing import ClassVar
+from typing import ClassVar, Mapping
 
 from weft.filters.params import FilterParams
 from weft.filters.verdict import KEEP, Scores, Stage, Verdict
@@ -55,6 +60,9 @@ class Filter(ABC):
     may_remove_last_image: ClassVar[bool] = False
     """Whether removing slots can leave a document with none (a size rule can, a cap cannot)."""
     needs_image_count: ClassVar[ImageCount] = ImageCount.NONE
+    needs_image_documents: ClassVar[bool] = False
+    """Whether the rule reads `JobCounts.image_documents`: a job with such a rule counts, over all
+    its documents, how many show each image (an extra step of the image exchange)."""
 
     def __init__(self, params: FilterParams | None = None) -> None:
         if params is None:
@@ -92,6 +100,34 @@ class Filter(ABC):
         return f"{type(self).__name__}({self.params!r})"
 
 
+@dataclass(frozen=True)
+class JobCounts:
+    """What the job counted over all its documents before the image rules ran: what a rule that
+    compares a document with the rest of the job (`image_boilerplate_v1`) reads.
+
+    The image exchange fills it for each chunk (`weft.pipeline.images.counts`) when a rule of the
+    job `needs_image_documents`. Without counts (`image_documents` None: a rule case, a rule run
+    on one document) the document is the whole job: each of its images is in one document.
+    """
+
+    image_documents: Mapping[str, int] | None = None
+    """{image SHA-256: how many of the job's kept documents show it}: every image of the chunk
+    being judged is in it."""
+
+    def documents_with(self, sha256: str) -> int:
+        """How many kept documents of the job show the image with this SHA-256."""
+        if self.image_documents is None:
+            return 1
+        try:
+            return self.image_documents[sha256]
+        except KeyError:
+            raise ValueError(f"image {sha256} was not counted by the job (every image of a kept document must be)") from None
+
+
+ALONE = JobCounts()
+"""No job-wide counts: the document is judged on its own."""
+
+
 class DocumentFilter(Filter):
     """A rule that keeps or drops whole documents."""
 
@@ -111,9 +147,17 @@ class SlotFilter(Filter):
     def decide(self, scores: Scores) -> Verdict:
         return KEEP
 
-    @abstractmethod
+    def score_slots(self, doc: Document, job: JobCounts) -> list[Scores]:
+        """Measure every image slot of `doc`, in order. The default measures each slot alone
+        (`score_slot`); a rule that compares a slot with the document's other slots or with the
+        rest of the job (`job`) overrides this instead of `score_slot`, and puts what it found
+        into each slot's scores."""
+        return [self.score_slot(slot, index) for index, slot in enumerate(doc.images)]
+
     def score_slot(self, slot: ImageSlot, index: int) -> Scores:
-        """Measure one slot; `index` is its place among the document's image slots (0-based)."""
+        """Measure one slot; `index` is its place among the document's image slots (0-based).
+        Every slot rule implements this or `score_slots`."""
+        raise NotImplementedError(f"{self.name} implements neither score_slot nor score_slots")
 
     @abstractmethod
     def decide_slot(self, scores: Scores) -> Verdict:

@@ -20,9 +20,11 @@ Scores = dict[str, ScoreValue]
 
 
 class Stage(str, Enum):
-    """When a rule can run: before image download (`text`) or after it (`image`)."""
+    """When a rule runs: on each page before image download (`text`), at the dedup barrier once
+    every page has passed the text rules (`dedup`), or after the image stage (`image`)."""
 
     TEXT = "text"
+    DEDUP = "dedup"
     IMAGE = "image"
 
 

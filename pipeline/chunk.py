@@ -77,6 +77,9 @@ class Chunk:
     filter_stats: FilterStats = field(default_factory=FilterStats)
     image_statuses: Counter[str] = field(default_factory=Counter)
     """Image slots of kept documents by fetch status, once the image stage ran."""
+    image_documents: dict[str, int] | None = None
+    """{image SHA-256: kept documents of the whole job that show it}, for every image of this
+    chunk, when the job counts them (`pipeline/images/counts.py`); None otherwise."""
 
     @property
     def stem(self) -> str:

@@ -10,12 +10,19 @@ paths themselves; they ask `OutputLayout`, so the tree below is defined here and
       _ledger/<stem>.parquet          one row per page read
       _ledger/images/<stem>.parquet   one row per image slot of a written document
       _rejects/<rule>/<reason>.jsonl  a sample of what each rule dropped (or --rejects DIR)
+      _dedup/<stem>.parquet           per chunk: each document removed as a duplicate, with the
+                                      document it duplicates, the pass and the estimated Jaccard
       _work/job.json                  which job this is (config hash, inputs): what --resume checks
       _work/done/<step>/<unit>.json   per unit of work (read/<input tag>, documents/<stem>,
                                       images/part-<n>, finalize/<stem>): what it did; written last
       _work/images/part-<n>.parquet   per image-exchange partition: each URL's outcome per chunk
       _work/archive_images/<tag>.parquet   the input's image records, by canonical URL
-      _work/docs/<stem>.parquet       per chunk: documents after the text rules (image stage on)
+      _work/docs/<stem>.parquet       per chunk: documents after the text rules (image stage
+                                      or dedup on)
+      _work/dedup/keys/part-<n>.parquet    per dedup key partition: URL duplicates and verified edges
+      _work/dedup/rounds/<r>/part-<n>.parquet   edges after connected-components round r
+      _work/dedup/facts/part-<n>.parquet   per cluster partition: each member's fate and cluster
+      _work/deduped/<stem>.parquet    per chunk: documents after the dedup rules (image stage on)
       _work/rejects/<name>.jsonl      per chunk and rule stage: its sample of dropped documents
       _work/downloads/                img2dataset's shards; results/<batch>.parquet every attempt
 
@@ -41,8 +48,8 @@ from weft.jobs.errors import UserError
 
 MANIFEST_NAME = "_manifest.json"
 SHARD_SUFFIXES = (".parquet", ".tar")
-WORK, LEDGER, REJECTS = "_work", "_ledger", "_rejects"
-OWNED_DIRS = (WORK, LEDGER, REJECTS)
+WORK, LEDGER, REJECTS, DEDUP = "_work", "_ledger", "_rejects", "_dedup"
+OWNED_DIRS = (WORK, LEDGER, REJECTS, DEDUP)
 KEPT_ON_RESUME = f"{WORK}/downloads"
 
 
@@ -99,6 +106,40 @@ class OutputLayout:
 
     def docs(self, stem: str) -> Path:
         return self.docs_dir / f"{stem}.parquet"
+
+    @property
+    def deduped_dir(self) -> Path:
+        return self.work / "deduped"
+
+    def deduped(self, stem: str) -> Path:
+        return self.deduped_dir / f"{stem}.parquet"
+
+    @property
+    def dedup_keys_dir(self) -> Path:
+        return self.work / "dedup" / "keys"
+
+    def dedup_keys(self, part: int) -> Path:
+        return self.dedup_keys_dir / f"part-{part:05d}.parquet"
+
+    @property
+    def dedup_facts_dir(self) -> Path:
+        return self.work / "dedup" / "facts"
+
+    def dedup_facts(self, part: int) -> Path:
+        return self.dedup_facts_dir / f"part-{part:05d}.parquet"
+
+    def dedup_round_dir(self, round_no: int) -> Path:
+        return self.work / "dedup" / "rounds" / f"{round_no:03d}"
+
+    def dedup_round(self, round_no: int, part: int) -> Path:
+        return self.dedup_round_dir(round_no) / f"part-{part:05d}.parquet"
+
+    @property
+    def dedup_audit_dir(self) -> Path:
+        return self.root / DEDUP
+
+    def dedup_audit(self, stem: str) -> Path:
+        return self.dedup_audit_dir / f"{stem}.parquet"
 
     @property
     def job_file(self) -> Path:

@@ -2,6 +2,7 @@
 
 from weft.schemas.document import (
     SCHEMA_VERSION,
+    DedupInfo,
     DroppedSlot,
     Document,
     ImageSlot,
@@ -23,6 +24,7 @@ from weft.schemas.stream import Partition, Position, Shard, ShardSet, Shuffle, s
 
 __all__ = [
     "SCHEMA_VERSION",
+    "DedupInfo",
     "DroppedSlot",
     "Document",
     "ImageSlot",

@@ -7,7 +7,7 @@ path needs pandas. The two aligned lists `texts`/`images` (plus the JSON strings
 them keep everything weft knows, so `row_to_document(document_to_row(doc)) == doc` holds exactly,
 image bytes included.
 
-Columns of `DOCUMENT_SCHEMA` (schema version 1.1; "always" = weft never writes null there; every
+Columns of `DOCUMENT_SCHEMA` (schema version 1.2; "always" = weft never writes null there; every
 field is declared nullable so partial rows, e.g. a dropped page that only keeps its ids, still
 fit the schema):
 
@@ -30,6 +30,12 @@ image_bytes          list<binary>                           segment i's image by
                                                             document has no image bytes at all
 links                int32                                  `<a href>` links in the kept content (1.1)
 filter_scores        string (JSON)                          what each filter rule measured (1.1)
+text_hash            string                                 hash of the normalised text, when the job
+                                                            dedups (1.2)
+minhash              list<uint32>                           MinHash signature, when the job signs (1.2)
+cluster_id           string                                 doc_id of the kept document of its
+                                                            duplicate cluster (its own id) (1.2)
+cluster_size         int32                                  documents in that cluster, itself included (1.2)
 ===================  =====================================  ===========================================
 
 `provenance`: struct<warc_file, warc_record_offset int64, warc_record_length int64, warc_record_id,
@@ -62,6 +68,7 @@ import pyarrow as pa
 
 from weft.schemas.document import (
     SCHEMA_VERSION,
+    DedupInfo,
     Document,
     DroppedSlot,
     FetchResult,
@@ -170,6 +177,10 @@ DOCUMENT_SCHEMA: pa.Schema = pa.schema(
         pa.field("image_bytes", _list_of(pa.binary())),
         pa.field("links", pa.int32()),
         pa.field("filter_scores", pa.string()),
+        pa.field("text_hash", pa.string()),
+        pa.field("minhash", _list_of(pa.uint32())),
+        pa.field("cluster_id", pa.string()),
+        pa.field("cluster_size", pa.int32()),
     ],
     metadata={SCHEMA_VERSION_KEY: SCHEMA_VERSION},
 )
@@ -215,6 +226,7 @@ def document_to_row(doc: Document) -> dict[str, Any]:
         else:
             raise TypeError(f"document {doc.doc_id}: segment {i} is a {type(seg).__name__}, not a TextBlock or ImageSlot")
     prov = doc.provenance
+    dedup = doc.dedup
     return {
         "doc_id": doc.doc_id,
         "url": doc.url,
@@ -250,6 +262,10 @@ def document_to_row(doc: Document) -> dict[str, Any]:
         "image_bytes": image_bytes if any_bytes else None,
         "links": doc.links,
         "filter_scores": json.dumps(doc.filter_scores, ensure_ascii=False, sort_keys=True) if doc.filter_scores else None,
+        "text_hash": dedup.text_hash if dedup is not None else None,
+        "minhash": dedup.minhash if dedup is not None else None,
+        "cluster_id": dedup.cluster_id if dedup is not None else None,
+        "cluster_size": dedup.cluster_size if dedup is not None else None,
     }
 
 
@@ -332,7 +348,17 @@ def row_to_document(row: dict[str, Any]) -> Document:
         ],
         links=row.get("links") or 0,
         filter_scores=json.loads(row["filter_scores"]) if row.get("filter_scores") else {},
+        dedup=_dedup(row),
     )
+
+
+def _dedup(row: dict[str, Any]) -> DedupInfo | None:
+    """The stored part of `DedupInfo` (None for a document of a job without dedup, or of 1.1)."""
+    text_hash, minhash = row.get("text_hash"), row.get("minhash")
+    cluster_id, cluster_size = row.get("cluster_id"), row.get("cluster_size")
+    if text_hash is None and minhash is None and cluster_id is None and cluster_size is None:
+        return None
+    return DedupInfo(text_hash=text_hash, minhash=minhash, cluster_id=cluster_id, cluster_size=cluster_size)
 
 
 def documents_to_table(docs: Iterable[Document]) -> pa.Table:

@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +142,31 @@ Segment = Union[TextBlock, ImageSlot]
 
 
 @dataclass(slots=True)
+class DedupInfo:
+    """What duplicate removal knows about a document (`pipeline/dedup/`).
+
+    The first four fields go into the shards: the signature stays with the document so a later
+    job can cluster again (another threshold, more crawls) without re-reading any text. The last
+    three exist only between the dedup barrier and the dedup rules, which decide from them; a
+    dropped document's ledger row and its rule scores keep them."""
+
+    text_hash: str | None = None
+    """Hash of the normalised text: equal hashes are the same text (`dedup_text_v1`)."""
+    minhash: list[int] | None = None
+    """MinHash signature (uint32 values; its parameters are in the manifest), when the job signs."""
+    cluster_id: str | None = None
+    """The doc_id of the kept document of this document's cluster (its own id when it is kept)."""
+    cluster_size: int | None = None
+    """Documents in the cluster, the kept one included (1: no duplicate was found)."""
+    duplicate_of: str | None = None
+    """The kept document this one duplicates (None: it is kept)."""
+    duplicate_reason: str | None = None
+    """`url`, `text` or `minhash`: which pass found it."""
+    jaccard: float | None = None
+    """Estimated Jaccard similarity with `duplicate_of` (from the signatures; 1.0 for equal text)."""
+
+
+@dataclass(slots=True)
 class Document:
     """One page turned into interleaved text and image slots, with its provenance."""
 
@@ -155,6 +180,8 @@ class Document:
     dropped_slots: list[DroppedSlot] = field(default_factory=list)
     links: int = 0
     """Hyperlinks (`<a href>`) in the kept content: a spam signal (link-farm pages)."""
+    dedup: DedupInfo | None = None
+    """Signature and cluster, when the job removes duplicates."""
     filter_scores: dict[str, Any] = field(default_factory=dict)
     """What each filter rule measured: `{"scores": {rule: {...}}, "slot_scores": {rule: [...]}}`,
     kept next to the verdict so a user can re-threshold without recomputing."""

@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("shard", help="a .parquet or .tar shard, or an output directory")
     inspect.add_argument("-n", "--limit", type=int, default=5, help="documents to print (default: %(default)s; 0 for all)")
     inspect.add_argument("--max-chars", type=int, default=2000, help="cut each text block after this many characters (0: no cut)")
+    inspect.add_argument("--cluster", metavar="DOC_ID", help="with an output directory: the duplicate cluster of this document "
+                         "(kept or removed): the kept document and every document removed in its favour, with rule and Jaccard")
     extract = sub.add_parser("extract", help="extract one saved HTML page as a job would (debugging)",
                              description="Extract one saved page and print its text and image slots; with --explain, every removed block where it stood, with the rule that removed it.")
     extract.add_argument("file", help="a saved .html page")
@@ -77,9 +79,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from weft.pipeline.cli.view import print_documents
+    from weft.pipeline.cli.view import print_cluster, print_documents
 
-    print_documents(args.shard, limit=args.limit, max_chars=args.max_chars)
+    if args.cluster:
+        print_cluster(args.shard, args.cluster, max_chars=args.max_chars)
+    else:
+        print_documents(args.shard, limit=args.limit, max_chars=args.max_chars)
     return EXIT_OK
 
 

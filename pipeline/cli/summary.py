@@ -37,6 +37,15 @@ def print_summary(manifest: dict[str, Any], output: str, out: TextIO | None = No
             continue
         dropped = {**st.get("docs_dropped", {}), **{f"slot:{k}": v for k, v in st.get("slots_dropped", {}).items()}}
         print(f"  rule {rule}: {st['docs_in']} in, {st['docs_kept']} kept" + (f", dropped {json.dumps(dropped)}" if dropped else ""), file=out)
+    dedup = manifest.get("dedup")
+    if dedup:
+        removed = {rule: stats.get(rule, {}).get("docs_in", 0) - stats.get(rule, {}).get("docs_kept", 0)
+                   for rule in ("dedup_url_v1", "dedup_text_v1", "dedup_minhash_v1") if rule in stats}
+        minhash = dedup.get("minhash")
+        how = f"; MinHash {minhash['num_perm']} perms, seed {minhash['seed']}, Jaccard >= {minhash['threshold']}" if minhash else ""
+        print(f"  dedup: {dedup['documents']} documents compared, {sum(removed.values())} removed "
+              f"({', '.join(f'{k}: {v}' for k, v in removed.items())}); {dedup['clusters']} cluster(s) of near or exact "
+              f"duplicates, largest {dedup['largest_cluster']}{how}; each removal in {Path(output) / '_dedup'}", file=out)
     if c.get("unique_images"):
         print(f"  unique images by source:status: {json.dumps(c['unique_images'])}", file=out)
     if c.get("image_slots"):

@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
+import pyarrow.parquet as pq
+
 from weft.jobs.errors import UserError
 from weft.schemas.document import Document, ImageSlot, TextBlock
 from weft.schemas.reader import iter_documents
@@ -36,6 +38,9 @@ def render_document(doc: Document, *, max_chars: int = 2000, width: int = 100) -
         f"=== {doc.doc_id}  {doc.url}",
         f"    title: {doc.title or '-'}   lang attr: {doc.html_lang or '-'}   from {p.warc_file} @ {p.warc_record_offset}",
     ]
+    if doc.dedup is not None and doc.dedup.cluster_size:
+        lines.append(f"    cluster: {doc.dedup.cluster_id}, {doc.dedup.cluster_size} document(s)"
+                     + (" (see weft inspect OUTPUT --cluster ID)" if doc.dedup.cluster_size > 1 else ""))
     for seg in doc.segments:
         if isinstance(seg, ImageSlot):
             alt = f'  alt="{seg.alt}"' if seg.alt else ""
@@ -101,3 +106,48 @@ def explain_page(path: str, url: str, *, show_removed: bool = True, out: TextIO 
     for d in ex.dropped_slots:
         print(f"  (dropped image at {d.position}: {d.reason} {_short_url(d.url or d.raw_value)})", file=out)
     return len(removed)
+
+
+def print_cluster(path: str, doc_id: str, *, max_chars: int = 2000, out: TextIO | None = None) -> int:
+    """A duplicate cluster of a job's output: its kept document as a trainer sees it, then every
+    document removed in its favour (from `_dedup/`, with the ledger's provenance), so a user can
+    see why each went. `doc_id` may name the kept document or any removed member. Returns the
+    number of documents in the cluster."""
+    out = out or sys.stdout
+    root = Path(path)
+    audit_files = sorted((root / "_dedup").glob("*.parquet"))
+    if not root.is_dir() or not audit_files:
+        raise UserError(f"weft inspect: {path}: no _dedup/ here (--cluster needs the output directory of a job with dedup rules)")
+    audit = pq.read_table(audit_files).to_pylist()
+    by_id = {row["doc_id"]: row for row in audit}
+    kept_id = doc_id
+    while kept_id in by_id:  # a URL duplicate of a capture that is itself a duplicate
+        kept_id = by_id[kept_id]["duplicate_of"]
+    members = sorted((row for row in audit if _final(row["doc_id"], by_id) == kept_id),
+                     key=lambda r: (r["warc_date"] or "", r["doc_id"]))
+    kept = next((d for d in iter_documents(root, format="parquet") if d.doc_id == kept_id), None)
+    if kept is None and not members:
+        raise UserError(f"weft inspect: {path}: no document {doc_id} among the kept or removed documents")
+    print(f"cluster of {kept_id}: {len(members) + 1} document(s), {len(members)} removed as duplicates", file=out)
+    if kept is not None:
+        print(render_document(kept, max_chars=max_chars), file=out)
+    else:
+        print(f"=== {kept_id} (kept by dedup, dropped by a later rule: see _ledger/)", file=out)
+    ledger = {row["doc_id"]: row for row in pq.read_table(sorted((root / "_ledger").glob("*.parquet")),
+                                                           columns=["doc_id", "provenance"]).to_pylist()}
+    for row in members:
+        jaccard = f" Jaccard {row['jaccard']:.3f}" if row["jaccard"] is not None else ""
+        prov = (ledger.get(row["doc_id"]) or {}).get("provenance") or {}
+        print(f"  - {row['doc_id']}  {row['rule']}:{row['reason']} of {row['duplicate_of']}{jaccard}", file=out)
+        print(f"      {row['url']}  captured {row['warc_date']}  from {prov.get('warc_file', '?')} @ {prov.get('warc_record_offset', '?')}",
+              file=out)
+    return len(members) + 1
+
+
+def _final(doc_id: str, by_id: dict[str, dict]) -> str:
+    """The kept document a removed one leads to (following URL duplicates of duplicates)."""
+    seen = set()
+    while doc_id in by_id and doc_id not in seen:
+        seen.add(doc_id)
+        doc_id = by_id[doc_id]["duplicate_of"]
+    return doc_id

@@ -11,12 +11,9 @@ page order and every position counts the segments the trainer sees.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections import Counter
 from dataclasses import replace
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -24,6 +21,7 @@ import pyarrow.parquet as pq
 from weft.filters.slots import remove_slots
 from weft.pipeline.chunk import Chunk, table_to_chunk
 from weft.pipeline.images import status as st
+from weft.pipeline.images.datauri import decode_data_uri
 from weft.pipeline.images.resolve import image_row
 from weft.pipeline.images.settings import ImageSettings
 from weft.pipeline.layout import OutputLayout
@@ -32,35 +30,28 @@ from weft.pipeline.stage import Stage
 from weft.schemas.document import Document, FetchResult, ImageInfo, TextBlock
 
 
-def decode_data_uri(uri: str) -> tuple[bytes, str | None]:
-    """The bytes and declared type of a `data:` URI; raises ValueError when it is malformed."""
-    header, sep, data = uri[5:].partition(",")
-    if not sep:
-        raise ValueError("data: URI without a comma")
-    params = header.split(";")
-    content_type = params[0].strip().lower() or None
-    if "base64" in (p.strip().lower() for p in params[1:]):
-        try:
-            return base64.b64decode(unquote_to_bytes(data), validate=False), content_type
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError(f"bad base64 in data: URI ({exc})") from None
-    return unquote_to_bytes(data), content_type
-
-
 class AttachImages(Stage):
     """Load a staged chunk and give its kept documents' slots their images (or drop them with a status)."""
 
     name = "attach_images"
 
-    def __init__(self, settings: ImageSettings, layout: OutputLayout) -> None:
+    def __init__(self, settings: ImageSettings, layout: OutputLayout, *, deduped: bool = False, count_documents: bool = False) -> None:
         self.settings = settings
         self.layout = layout
+        self.deduped = deduped
+        """Load the chunk staged after the dedup rules rather than after the text rules."""
+        self.count_documents = count_documents
 
     def process(self, group: pa.Table) -> Chunk:
-        """`group`: the exchange's rows for one chunk (`RESOLVED_SCHEMA`; its own row has no URL)."""
+        """`group`: the exchange's rows for one chunk (`RESOLVED_SCHEMA`; its own row has no URL;
+        with `count_documents`, `COUNTED_SCHEMA` of `pipeline/images/counts.py`: each image's
+        count of documents, which the chunk passes on to its image rules)."""
         stem = group.column("stem")[0].as_py()
-        chunk = table_to_chunk(pq.read_table(self.layout.docs(stem)))
-        by_url = {row["url"]: row for row in group.to_pylist() if row["url"] is not None}
+        chunk = table_to_chunk(pq.read_table(self.layout.deduped(stem) if self.deduped else self.layout.docs(stem)))
+        rows = group.to_pylist()
+        by_url = {row["url"]: row for row in rows if row["url"] is not None}
+        if self.count_documents:
+            chunk.image_documents = {row["sha256"]: row["image_documents"] for row in rows if row["image_documents"] is not None}
         for record in chunk.kept:
             record.doc = self.attach(record.doc, by_url, chunk.image_statuses)
         return chunk

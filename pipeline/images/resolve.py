@@ -11,7 +11,9 @@ explicit caps (`pipeline/images/validate.py`) and measured, and every URL gets a
 
 `ResolveImages` is the reducer of the image exchange (`pipeline/images/exchange.py`): it gets every
 row of one partition, and returns one image row per (chunk, URL) the chunks asked for, plus each
-chunk's own row, so the next barrier can regroup them by chunk.
+chunk's own row, so the next barrier can regroup them by chunk. What the count of documents per
+image needs (`documents`, inline images' rows) passes through to the count step
+(`pipeline/images/counts.py`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from weft.pipeline.images import status as st
 from weft.pipeline.images.download import (
     DOWNLOAD_RESULT_SCHEMA, ByteBudget, LocalBudget, UnlimitedBudget, batch_id, download_batch,
 )
-from weft.pipeline.images.exchange import ARCHIVE, CHUNK, PRIOR, SLOT
+from weft.pipeline.images.exchange import ARCHIVE, CHUNK, COUNT_FIELDS, INLINE, PRIOR, SLOT
 from weft.pipeline.images.settings import ImageSettings
 from weft.pipeline.images.validate import ImageRejected, inspect_image, sniff_content_type
 from weft.pipeline.layout import OutputLayout, write_parquet_atomic
@@ -47,8 +49,9 @@ IMAGE_FIELDS = [
     pa.field("info", IMAGE_INFO_TYPE),
     pa.field("fetch", FETCH_TYPE),
 ]
-RESOLVED_SCHEMA = pa.schema([pa.field("stem", pa.string()), pa.field("url", pa.string())] + IMAGE_FIELDS)
-"""One URL's outcome for one chunk that asked for it (`url` null: the chunk's own row)."""
+RESOLVED_SCHEMA = pa.schema([pa.field("stem", pa.string()), pa.field("url", pa.string())] + IMAGE_FIELDS + COUNT_FIELDS)
+"""One URL's outcome for one chunk that asked for it (`url` and `sha256` null: the chunk's own
+row; `url` null and `sha256` set: an inline image of the chunk, for the count step)."""
 
 
 
@@ -138,8 +141,9 @@ class ResolveImages(Stage):
         part = rows.column("part")[0].as_py()
         if has_marker(self.layout, IMAGES_STEP, f"part-{part:05d}"):
             return pq.read_table(self.layout.resolved(part))
-        needed: dict[str, list[str]] = {}
+        needed: dict[str, dict[str, list[str] | None]] = {}  # url -> {stem: its documents showing the url}
         chunks: set[str] = set()
+        inline: list[dict[str, Any]] = []
         archive: dict[str, list[dict[str, Any]]] = {}
         prior: dict[str, dict[str, Any]] = {}
         for row in rows.to_pylist():
@@ -147,15 +151,19 @@ class ResolveImages(Stage):
             if kind == CHUNK:
                 chunks.add(row["stem"])
             elif kind == SLOT:
-                needed.setdefault(url, []).append(row["stem"])
+                stems = needed.setdefault(url, {})
+                stems[row["stem"]] = _union(stems.get(row["stem"]), row["documents"])
+            elif kind == INLINE:
+                inline.append({"stem": row["stem"], "url": None, "sha256": row["sha256"], "documents": row["documents"]})
             elif kind == ARCHIVE:
                 archive.setdefault(url, []).append(row)
             elif kind == PRIOR and (url not in prior or (row["attempt"] or 0) > (prior[url]["attempt"] or 0)):
                 prior[url] = row
         images = self.resolve(sorted(needed), archive, prior)
         out = [{"stem": stem, "url": None} for stem in sorted(chunks)]
+        out.extend(sorted(inline, key=lambda r: (r["stem"], r["sha256"])))
         for url in sorted(needed):
-            out.extend({"stem": stem, **images[url]} for stem in sorted(set(needed[url])))
+            out.extend({"stem": stem, **images[url], "documents": needed[url][stem]} for stem in sorted(needed[url]))
         table = pa.Table.from_pylist(out, schema=RESOLVED_SCHEMA)
         write_parquet_atomic(self.layout.resolved(part), table)
         counts = Counter(f"{i['fetch']['source']}:{i['fetch']['status']}" for i in images.values())
@@ -214,6 +222,11 @@ class ResolveImages(Stage):
             error=row["error"],
             received=row["bytes"],
         )
+
+
+def _union(a: list[str] | None, b: list[str] | None) -> list[str] | None:
+    """Two lists of document ids as one (null when neither is: the job does not count)."""
+    return b if a is None else a if b is None else sorted(set(a) | set(b))
 
 
 def _refusal_status(refused: Refused) -> str:

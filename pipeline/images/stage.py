@@ -1,7 +1,8 @@
-"""Staging a chunk at the image barrier: its page records to `_work/docs/<stem>.parquet`.
+"""Staging a chunk at a barrier: its page records to `_work/docs/<stem>.parquet` (after the text
+rules) or `_work/deduped/<stem>.parquet` (after the dedup rules).
 
-Every chunk waits here until every chunk of the job has been staged, because the URLs of all
-of them meet in one exchange (`pipeline/images/exchange.py`). The marker counts the distinct
+Every chunk waits here until every chunk of the job has been staged, because the documents or
+the URLs of all of them meet in one exchange (`pipeline/images/exchange.py`). The marker counts the distinct
 URLs the chunk needs, so the executor can size the exchange without reading any URL.
 """
 
@@ -17,21 +18,26 @@ from weft.pipeline.stage import Stage
 
 
 class StageChunk(Stage):
-    """Persist the chunk's page records until every URL of the job is resolved."""
+    """Persist the chunk's page records until every chunk of the job has reached the barrier."""
 
     name = "stage_chunk"
 
-    def __init__(self, layout: OutputLayout, step: str, max_images_per_doc: int) -> None:
+    def __init__(self, layout: OutputLayout, step: str, max_images_per_doc: int, *, deduped: bool = False) -> None:
         self.layout = layout
         self.step = step
         self.max_images_per_doc = max_images_per_doc
+        self.deduped = deduped
+        """Staged after the dedup rules (`_work/deduped/`) rather than after the text rules."""
+
+    def _path(self, stem: str) -> Path:
+        return self.layout.deduped(stem) if self.deduped else self.layout.docs(stem)
 
     def persists(self) -> tuple[Path, ...]:
-        return self.layout.docs("<stem>"), self.layout.done(self.step, "<stem>")
+        return self._path("<stem>"), self.layout.done(self.step, "<stem>")
 
     def process(self, chunk: Chunk) -> str:
         stem = chunk.stem
-        write_parquet_atomic(self.layout.docs(stem), chunk_to_table(chunk))
+        write_parquet_atomic(self._path(stem), chunk_to_table(chunk))
         urls: set[str] = set()
         for record in chunk.kept:
             urls.update(fetchable_urls((s.url for s in record.doc.images), self.max_images_per_doc))

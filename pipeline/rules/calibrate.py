@@ -4,6 +4,7 @@
     python -m weft.pipeline.rules.calibrate spam       # spam ratios on the real pages
     python -m weft.pipeline.rules.calibrate quality    # OBELICS-style text scores on the real English pages
     python -m weft.pipeline.rules.calibrate images     # size and colour scores of the real images
+    python -m weft.pipeline.rules.calibrate image-dedup  # images per document and per crawl; pHash distances
     python -m tests.filters.spam_corpus    # spam ratios on the generated spam
 
 They read the real public test data (`../shared/data` next to the repository, or
@@ -198,11 +199,85 @@ def measure_images(out: Callable[[str], None] = print) -> None:
             out(f"  {colour} q{quality}: spread {info.colour_spread} dominant {info.dominant_fraction:.3f}")
 
 
+# ----- image dedup ---------------------------------------------------------------------------
+
+DEDUP_CRAWLS = ("other/aut_IAH-20080430204825-00000-blackbook.warc.gz", "arc/jwat_1-1-20110922131213-00000-svc-VirtualBox.arc",
+                "other/ukwa_wikipedia-mona-lisa.warc.gz", "other/ukwa_data.gov.uk_BL-20140325121225068.warc.gz",
+                "other/nodewarc_books.toscrape.warc")
+"""The real crawls that hold the images their pages show (so no download is needed)."""
+
+
+def measure_image_dedup(out: Callable[[str], None] = print) -> None:
+    """How many documents of a real crawl show each image, how often a document repeats one, and
+    how far apart perceptual hashes are for the same picture re-encoded and for different ones."""
+    import itertools
+    import tempfile
+    from collections import Counter
+
+    from PIL import Image, ImageOps
+
+    from weft.filters.image_dedup import phash_distance
+    from weft.jobs.spec import load_job
+    from weft.pipeline.images.validate import ImageRejected, inspect_image
+    from weft.pipeline.run.job import run_job
+    from weft.schemas.reader import iter_documents
+
+    for crawl in DEDUP_CRAWLS:
+        with tempfile.TemporaryDirectory() as tmp:
+            run_job(load_job(None, {"input": {"paths": [str(shared_data_dir() / "warc" / crawl)]}, "output": {"path": tmp},
+                                    "images": {"resolve": True, "download": False}, "executor": "local"}))
+            docs: dict[str, set[str]] = {}
+            size: dict[str, str] = {}
+            repeats: Counter[str] = Counter()
+            with_images = 0
+            for doc in iter_documents(Path(tmp), format="parquet"):
+                shown = [s for s in doc.images if s.info is not None]
+                with_images += bool(shown)
+                for n, slot in enumerate(shown):
+                    docs.setdefault(slot.info.sha256, set()).add(doc.doc_id)
+                    size[slot.info.sha256] = f"{slot.info.width}x{slot.info.height} {slot.url}"
+                    repeats[slot.info.sha256] += any(s.info.sha256 == slot.info.sha256 for s in shown[:n])
+        out(f"{crawl}: {with_images} documents with images, {len(docs)} distinct images, "
+            f"{sum(repeats.values())} slots repeat an image shown earlier in their document")
+        for sha256, ids in sorted(docs.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:6]:
+            out(f"  in {len(ids):3d} documents ({repeats[sha256]} repeated slots): {size[sha256]}")
+    infos = []
+    for path in real_images():
+        try:
+            infos.append((path, inspect_image(path.read_bytes())))
+        except ImageRejected:
+            continue
+    distinct = list({info.sha256: (path, info) for path, info in infos}.values())
+    pairs = [(phash_distance(a.phash, b.phash), pa.name, pb.name) for (pa, a), (pb, b) in itertools.combinations(distinct, 2)
+             if a.colour_spread > 24 and b.colour_spread > 24]
+    out(f"pHash distance between {len(pairs)} pairs of different real images (not single-colour): "
+        + ", ".join(f"<= {d}: {sum(1 for p in pairs if p[0] <= d)}" for d in (0, 2, 4, 6, 8)))
+    for d, a, b in sorted(pairs):  # 0: the same picture in another file, every time; look at the others
+        if 0 < d <= 6:
+            out(f"  {d:2d} {a} / {b}")
+    encodings: dict[str, list[int]] = {}
+    photos = [(p, i) for p, i in infos if i.width >= 64 and i.height >= 64 and i.opaque_fraction == 1.0 and i.colour_spread > 24]
+    for path, info in photos:
+        im = ImageOps.exif_transpose(Image.open(path)).convert("RGB")
+        im.info = {}
+        for name, save in (("JPEG q90", lambda m, b: m.save(b, "JPEG", quality=90)), ("JPEG q50", lambda m, b: m.save(b, "JPEG", quality=50)),
+                           ("JPEG q20", lambda m, b: m.save(b, "JPEG", quality=20)), ("PNG", lambda m, b: m.save(b, "PNG")),
+                           ("WebP q75", lambda m, b: m.save(b, "WEBP", quality=75)),
+                           ("half size", lambda m, b: m.resize((max(1, m.width // 2), max(1, m.height // 2)), Image.LANCZOS).save(b, "JPEG", quality=85))):
+            buf = io.BytesIO()
+            save(im, buf)
+            encodings.setdefault(name, []).append(phash_distance(info.phash, inspect_image(buf.getvalue()).phash))
+    out(f"pHash distance of {len(photos)} real images (opaque, colourful, >= 64x64) to themselves re-encoded:")
+    for name, distances in encodings.items():
+        out(f"  {name:9s} " + ", ".join(f"<= {d}: {sum(1 for x in distances if x <= d)}" for d in (0, 2, 4, 6, 8)) + f"; max {max(distances)}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m weft.pipeline.rules.calibrate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("language", "spam", "quality", "images"))
+    parser.add_argument("what", choices=("language", "spam", "quality", "images", "image-dedup"))
     args = parser.parse_args(argv)
-    {"language": measure_language, "spam": measure_spam, "quality": measure_quality, "images": measure_images}[args.what]()
+    {"language": measure_language, "spam": measure_spam, "quality": measure_quality, "images": measure_images,
+     "image-dedup": measure_image_dedup}[args.what]()
     return 0
 
 

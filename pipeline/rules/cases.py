@@ -23,6 +23,11 @@ facts the image stage would measure are written inline. Format::
     dominant_fraction = 0.3
     grayscale = false
     # opaque_fraction = 1.0, format = "PNG", mode = "RGB", frames = 1 (optional)
+    # sha256 = "..."                 # optional: the bytes' hash (default: from the url, so two
+                                     # slots are the same image when they have the same url)
+    # phash = "..."                  # optional: 16 hex digits (default: from the url, unrelated)
+    # documents = 12                 # optional: how many kept documents of the job show this
+                                     # image (image_boilerplate_v1; default 1, this page alone)
     # or: status = "http_error"      # the fetch failed: no decoded pixels
 
     [expect]
@@ -33,9 +38,15 @@ facts the image stage would measure are written inline. Format::
     dropped_slots = [{url = "a.png", reason = "min_image_size_v1:too_small"}]  # optional: the
                                      # slots the rules dropped, in page order
 
+    [dedup]                          # optional: what the job's dedup barrier found for the page
+    duplicate_of = "0c6f..."         # the kept document it duplicates (absent: it is kept)
+    pass = "minhash"                 # url | text | minhash: which pass found it
+    jaccard = 0.91                   # estimated Jaccard with duplicate_of
+    cluster_size = 3
+
 An image slot with no `[[images]]` entry has no decoded pixels (as when its download failed),
-so the pixel rules drop it as `not_decoded`. Every rule of the job runs, text stage then image
-stage, exactly as a job would run them on that page.
+so the pixel rules drop it as `not_decoded`. Every rule of the job runs, text, dedup and image
+stage in order, exactly as a job would run them on that page.
 """
 
 from __future__ import annotations
@@ -50,16 +61,19 @@ from typing import Any, Mapping
 from urllib.parse import urljoin
 
 from weft.filters.chain import FilterPipeline
+from weft.filters.rule import JobCounts
 from weft.filters.verdict import DocResult
 from weft.filters.registry import build
 from weft.jobs.errors import UserError
-from weft.schemas.document import Document, FetchResult, ImageInfo, ImageSlot, Provenance, TextBlock, make_doc_id
+from weft.schemas.document import DedupInfo, Document, FetchResult, ImageInfo, ImageSlot, Provenance, TextBlock, make_doc_id
 
 DEFAULT_URL = "https://example.com/case"
-_CASE_KEYS = {"description", "job", "filters", "input", "images", "expect"}
+_CASE_KEYS = {"description", "job", "filters", "input", "images", "dedup", "expect"}
+_DEDUP_KEYS = {"duplicate_of", "pass", "jaccard", "cluster_size"}
+_PASSES = ("url", "text", "minhash")
 _INPUT_KEYS = {"url", "doc_id", "html", "segments", "links", "html_lang", "title"}
 _IMAGE_REQUIRED = ("width", "height", "colour_spread", "dominant_fraction", "grayscale")
-_IMAGE_OPTIONAL = {"opaque_fraction", "format", "mode", "frames"}
+_IMAGE_OPTIONAL = {"opaque_fraction", "format", "mode", "frames", "sha256", "phash", "documents"}
 _EXPECT_KEYS = {"verdict", "filter", "reason", "images", "dropped_slots"}
 
 
@@ -161,8 +175,8 @@ def _image_facts(entry: Mapping[str, Any], where: str) -> tuple[ImageInfo | None
         format=str(entry.get("format", "PNG")),
         mode=str(entry.get("mode", "RGB")),
         frames=int(entry.get("frames", 1)),
-        sha256=hashlib.sha256(url.encode()).hexdigest(),
-        phash="0" * 16,
+        sha256=str(entry.get("sha256", hashlib.sha256(url.encode()).hexdigest())),
+        phash=str(entry.get("phash", hashlib.sha256(f"phash:{url}".encode()).hexdigest()[:16])),
         colour_spread=int(entry["colour_spread"]),
         dominant_fraction=float(entry["dominant_fraction"]),
         grayscale=bool(entry["grayscale"]),
@@ -171,7 +185,9 @@ def _image_facts(entry: Mapping[str, Any], where: str) -> tuple[ImageInfo | None
     return info, FetchResult(source="download", status="ok")
 
 
-def _build_document(path: Path, data: Mapping[str, Any]) -> Document:
+def _build_document(path: Path, data: Mapping[str, Any]) -> tuple[Document, JobCounts]:
+    """The case's document with its images' facts, and how many documents of the job show each
+    image (`documents`, default 1)."""
     inp = data.get("input")
     if not isinstance(inp, Mapping):
         raise CaseError("missing [input] table")
@@ -211,7 +227,28 @@ def _build_document(path: Path, data: Mapping[str, Any]) -> Document:
         raise CaseError(f"[[images]] {sorted(unused)[0]} is not an image slot of the page")
     segments = [replace(s, info=facts[s.url][0], fetch=facts[s.url][1]) if isinstance(s, ImageSlot) and s.url in facts else s
                 for s in doc.segments]
-    return replace(doc, segments=segments)
+    counts = {info.sha256: int(entry.get("documents", 1)) for entry in data.get("images", [])
+              if (info := facts[urljoin(url, str(entry["url"]))][0]) is not None}
+    return replace(doc, segments=segments, dedup=_dedup_facts(data.get("dedup"), doc.doc_id)), JobCounts(counts)
+
+
+def _dedup_facts(table: Any, doc_id: str) -> DedupInfo | None:
+    """The `[dedup]` table as the barrier would attach it (None: the case has none)."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise CaseError("[dedup] must be a table")
+    _require_keys(table, _DEDUP_KEYS, "[dedup]")
+    duplicate_of = table.get("duplicate_of")
+    found = table.get("pass")
+    if (duplicate_of is None) != (found is None):
+        raise CaseError("[dedup] a duplicate names both duplicate_of and pass")
+    if found is not None and found not in _PASSES:
+        raise CaseError(f"[dedup] pass must be one of {', '.join(_PASSES)}, got {found!r}")
+    jaccard = table.get("jaccard")
+    return DedupInfo(cluster_id=str(duplicate_of or doc_id), cluster_size=int(table.get("cluster_size", 2 if duplicate_of else 1)),
+                     duplicate_of=str(duplicate_of) if duplicate_of else None, duplicate_reason=found,
+                     jaccard=float(jaccard) if jaccard is not None else None)
 
 
 def _compare(expect: Mapping[str, Any], result: DocResult, base_url: str) -> list[str]:
@@ -271,8 +308,8 @@ def run_case(path: Path, jobs: _JobCache | None = None, root: Path | None = None
             raise CaseError("give exactly one of job = \"...\" and [[filters]] tables")
         specs = jobs.filters_of(str(data["job"]), path.parent) if "job" in data else data["filters"]
         pipeline: FilterPipeline = build(specs)
-        doc = _build_document(path, data)
-        outcome = pipeline.run(doc)
+        doc, counts = _build_document(path, data)
+        outcome = pipeline.run(doc, counts)
         result.fate = outcome.fate
         if "expect" not in data or not isinstance(data["expect"], Mapping):
             raise CaseError("missing [expect] table")

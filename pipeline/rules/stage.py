@@ -4,6 +4,8 @@ The rules of a job run in two places (`filters/` defines them and their order): 
 right after extraction, before any image is fetched, and the `image` rules after the image stage
 has given the slots their pixels. A rule that drops a document turns its page record into a drop
 (`<rule>:<reason>`, with every score measured so far); slot drops stay inside the document.
+Image rules also get what the job counted over all its documents (`chunk.image_documents`, the
+image exchange's count step; `weft.filters.rule.JobCounts`).
 
 Each chunk counts its own rule statistics (they add up in the manifest) and keeps a bottom-k
 sample of what its rules dropped, persisted under `_work/rejects/`; the job merges the samples
@@ -18,6 +20,7 @@ from typing import Any, Iterable
 from weft.filters.chain import FilterPipeline
 from weft.filters.registry import build
 from weft.filters.rejects import RejectsSampler
+from weft.filters.rule import JobCounts
 from weft.filters.stats import FilterStats, RuleStats
 from weft.filters.verdict import DocResult
 from weft.pipeline.chunk import DROPPED, Chunk
@@ -62,8 +65,9 @@ class RulesStage(Stage):
         sampler = RejectsSampler(per_reason=REJECTS_PER_REASON)
         self.chain.on_drop = sampler
         self.chain.stats = FilterStats({f.key: RuleStats() for f in self.chain.filters})
+        job = JobCounts(chunk.image_documents)
         for record in chunk.kept:
-            result = self.chain.run(record.doc)
+            result = self.chain.run(record.doc, job)
             record.scores = merge_scores(record.scores, scores_of(result))
             if result.kept:
                 result.doc.filter_scores = record.scores

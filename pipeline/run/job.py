@@ -14,7 +14,8 @@ from weft.pipeline.layout import OutputLayout, claim_output_dir
 from weft.pipeline.read.inputs import resolve_inputs
 from weft.pipeline.rules.stage import merge_rejects
 from weft.pipeline.run.local import LocalExecutor
-from weft.pipeline.run.plan import Plan, build_plan, check_job
+from weft.pipeline.run.dedup_phases import dedup_summary
+from weft.pipeline.run.plan import DOCUMENTS_STEP, Plan, build_plan, check_job
 from weft.pipeline.run.ray_executor import RayExecutor
 from weft.pipeline.write.manifest import build_manifest, write_manifest
 from weft.schemas.document import SCHEMA_VERSION
@@ -66,7 +67,8 @@ def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None) -
     log(f"weft: {len(inputs)} input file(s) -> {layout.root}")
     info = executor_for(cfg).run(plan, inputs, layout, log)
     merge_rejects(layout)
+    dedup = dedup_summary(layout, plan.dedup, DOCUMENTS_STEP) if plan.dedup is not None else None
     manifest = build_manifest(cfg, layout, inputs, final_step=plan.final_step, marker_steps=plan.marker_steps,
-                              started=started, finished=_now(), executor=info)
+                              started=started, finished=_now(), executor=info, dedup=dedup)
     write_manifest(layout, manifest)
     return manifest

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from weft.pipeline.layout import OutputLayout
-from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Shared, run_chain
+from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Rounds, Shared, run_chain
 from weft.pipeline.stage import Stage
 
 
@@ -30,6 +30,9 @@ class LocalExecutor:
             started = time.perf_counter()
             if isinstance(phase, MapInputs):
                 self.map_inputs(phase, inputs, layout, shared)
+            elif isinstance(phase, Rounds):
+                for exchange in phase.rounds(layout):
+                    self.exchange(exchange, layout, shared)
             else:
                 self.exchange(phase, layout, shared)
             log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")

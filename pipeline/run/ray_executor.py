@@ -24,6 +24,7 @@ output directory must be on a filesystem every node can write.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
@@ -38,7 +39,7 @@ import pyarrow as pa
 from weft.jobs.errors import UserError
 from weft.jobs.spec import RayConfig
 from weft.pipeline.layout import OutputLayout
-from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Shared, Source, run_chain
+from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Rounds, Shared, Source, run_chain
 from weft.pipeline.stage import Stage
 
 
@@ -145,7 +146,9 @@ class _RayBudget:
 
 
 _SET_UP: dict[tuple[str, int], Any] = {}
-"""Stages set up in this worker process, by (plan run, position): `setup()` runs once per process."""
+"""Stages set up in this worker process, by (plan run, slot): `setup()` runs once per process. A
+slot is numbered on the driver for each set of stages it ships (every round of a `Rounds` phase
+gets its own)."""
 
 
 class _Task:
@@ -231,12 +234,16 @@ class RayExecutor:
             if limit:
                 budget = _RayBudget(ray.remote(_BudgetActor).options(num_cpus=0).remote(limit))
             shared = Shared(budget=budget)
-            for n, phase in enumerate(plan.phases):
+            self.slots = itertools.count()
+            for phase in plan.phases:
                 started = time.perf_counter()
                 if isinstance(phase, MapInputs):
-                    self.map_inputs(n, phase, inputs, layout, shared)
+                    self.map_inputs(phase, inputs, layout, shared)
+                elif isinstance(phase, Rounds):
+                    for exchange in phase.rounds(layout):
+                        self.exchange(exchange, layout, shared)
                 else:
-                    self.exchange(n, phase, layout, shared)
+                    self.exchange(phase, layout, shared)
                 log(f"weft: phase {phase.name} done in {time.perf_counter() - started:.1f} s")
             stopping = time.perf_counter()
         log(f"weft: Ray stopped in {time.perf_counter() - stopping:.1f} s")
@@ -245,7 +252,7 @@ class RayExecutor:
     def _cpus(self, stages: list[Stage]) -> float:
         return max(s.resources.cpus for s in stages)
 
-    def map_inputs(self, n: int, phase: MapInputs, inputs: list[str], layout: OutputLayout, shared: Shared) -> None:
+    def map_inputs(self, phase: MapInputs, inputs: list[str], layout: OutputLayout, shared: Shared) -> None:
         import ray.data
 
         pending = phase.pending_inputs(layout, inputs)
@@ -253,25 +260,25 @@ class RayExecutor:
             return
         stages = [phase.read(shared)] + [make(shared) for make in phase.chain]
         ds = ray.data.from_items([{"uri": uri} for uri in pending], override_num_blocks=len(pending))
-        ds = ds.map_batches(_InputChain(self.run_id, 3 * n, stages, phase, layout), batch_size=1, batch_format="pyarrow",
+        ds = ds.map_batches(_InputChain(self.run_id, next(self.slots), stages, phase, layout), batch_size=1, batch_format="pyarrow",
                             num_cpus=self._cpus(stages))
         for _ in ds.iter_batches(batch_size=None):
             pass
 
-    def exchange(self, n: int, phase: Exchange, layout: OutputLayout, shared: Shared) -> None:
+    def exchange(self, phase: Exchange, layout: OutputLayout, shared: Shared) -> None:
         import ray.data
 
         parts = phase.partitions(layout)
         files = [{"source": i, "path": str(path)} for i, source in enumerate(phase.sources) for path in source.files(layout)]
         if not files:
             return
-        rows = _SourceRows(self.run_id, 10 * n, [source.rows(parts) for source in phase.sources], phase.sources)
+        rows = _SourceRows(self.run_id, next(self.slots), [source.rows(parts) for source in phase.sources], phase.sources)
         ds = ray.data.from_items(files, override_num_blocks=min(len(files), 4 * self.cpus))
         ds = ds.map_batches(rows, batch_size=1, batch_format="pyarrow")
-        for k, step in enumerate(phase.steps, start=1):
+        for step in phase.steps:
             stages = [make(shared) for make in step.stages]
             partitions = min(parts, 4 * self.cpus) if step.key == "part" else 4 * self.cpus
             ds = ds.groupby(step.key, num_partitions=partitions).map_groups(
-                _Group(self.run_id, 10 * n + k, stages, partial(step.done, layout)), batch_format="pyarrow", num_cpus=self._cpus(stages))
+                _Group(self.run_id, next(self.slots), stages, partial(step.done, layout)), batch_format="pyarrow", num_cpus=self._cpus(stages))
         for _ in ds.iter_batches(batch_size=None):
             pass

@@ -52,6 +52,7 @@ def build_manifest(
     started: str,
     finished: str,
     executor: dict[str, Any],
+    dedup: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     read, per_file = read_totals(layout, inputs)
     read_dict = read.to_dict()
@@ -104,6 +105,7 @@ def build_manifest(
             "balanced": balanced,
         },
         "filters": {"rules": [dict(f) for f in cfg.filters], "stats": stats.to_dict()},
+        "dedup": dedup,
         "file_errors": read.file_errors,
         "record_errors": read.record_errors,
         "unfinished_inputs": unfinished,

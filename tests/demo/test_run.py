@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from weft.demo.crawl import build_demo_crawl
 from weft.pipeline.cli.demo import run_demo
 from weft.jobs.errors import UserError
 from weft.schemas.reader import iter_documents
+
+
+def iter_ledger(shards: Path) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(sorted(shards.glob("_ledger/*.parquet")), columns=["url", "reason"]).to_pylist()
 
 pytestmark = pytest.mark.ray
 
@@ -41,6 +48,15 @@ def test_demo_runs_the_job_and_can_run_again(ray_local, tmp_path: Path) -> None:
     assert all("english_fasttext_v1" in d.filter_scores["scores"] for d in docs)
     stats = manifest["filters"]["stats"]["rules"]
     assert stats["no_images_v1@text"]["docs_in"] == 40
+    # The planted near-duplicates collapse: of the two English groups that reach dedup (the German
+    # one fails the English rule first), each keeps its earliest page; the summary says so.
+    groups = build_demo_crawl(tmp_path / "again", "http://127.0.0.1:9/").expectations["near_duplicate_groups"]
+    fates = {r["url"]: r["reason"] for r in iter_ledger(shards)}
+    english = [g for g in groups if not any((fates[u] or "").startswith("english_fasttext_v1") for u in g)]
+    assert len(english) == 2 and all(sum((fates[u] or "").startswith("dedup_minhash_v1") for u in g) == len(g) - 1 for g in english)
+    assert dropped["dedup_minhash_v1:near_duplicate"] == sum(len(g) - 1 for g in english)
+    assert "removed as duplicates" in text and "dedup: 19 documents compared, 3 removed" in text
+    assert manifest["dedup"]["clusters"] == 2 and all(d.dedup.cluster_id == d.doc_id for d in docs)
     # The demo owns its directory: a second run replaces its own output.
     assert run_demo(tmp_path / "demo", out=io.StringIO()) == 0
 

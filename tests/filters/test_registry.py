@@ -36,12 +36,26 @@ def test_kosmos1_spec_builds_the_recipe_in_order_with_default_parameters() -> No
         assert all(getattr(f.params, k) == getattr(defaults, k) for k in spec if k not in ("name", "stage")), f.key
 
 
-def test_obelics_like_is_kosmos1_plus_the_text_quality_rules() -> None:
+def test_obelics_like_is_kosmos1_plus_the_text_quality_rules_dedup_and_image_dedup() -> None:
     pipe = build(job_filters("obelics_like"))
     keys = [f.key for f in pipe.filters]
     quality = ["word_count_v1", "stopword_ratio_v1", "char_repetition_v1", "word_repetition_v1", "special_char_ratio_v1"]
-    assert [k for k in keys if k not in quality] == KOSMOS1_ORDER
+    dedup = ["dedup_url_v1", "dedup_text_v1", "dedup_minhash_v1"]
+    image_dedup = ["image_repeat_v1", "image_boilerplate_v1"]
+    assert [k for k in keys if k not in quality + dedup + image_dedup] == KOSMOS1_ORDER
     assert all(pipe.filters[keys.index(q)].stage is Stage.TEXT for q in quality)
+    # dedup runs once every text rule has passed, before any image rule
+    stages = [f.stage for f in pipe.filters]
+    assert stages == sorted(stages, key=list(Stage).index)
+    assert [f.key for f in pipe.filters if f.stage is Stage.DEDUP] == dedup
+    # image dedup: after the pixel rules, before every rule that counts images
+    assert keys.index("monochrome_v1") < keys.index("image_repeat_v1") < keys.index("image_boilerplate_v1") < keys.index("no_images_v1@image")
+
+
+def test_demo_is_kosmos1_plus_dedup() -> None:
+    keys = [f.key for f in build(job_filters("demo")).filters]
+    assert [k for k in keys if not k.startswith("dedup_")] == KOSMOS1_ORDER
+    assert keys[3:6] == ["dedup_url_v1", "dedup_text_v1", "dedup_minhash_v1"]
 
 
 def test_every_rule_is_documented_and_typed() -> None:
@@ -52,8 +66,9 @@ def test_every_rule_is_documented_and_typed() -> None:
         assert issubclass(cls.Params, FilterParams)
         for f in dataclasses.fields(cls.Params):
             assert f.metadata.get("help"), f"{name}.{f.name} has no help text"
-        with pytest.raises(dataclasses.FrozenInstanceError):
-            cls.Params().__setattr__(dataclasses.fields(cls.Params)[0].name, 0)  # type: ignore[misc]
+        for f in dataclasses.fields(cls.Params)[:1]:  # the exact dedup passes have no parameter
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                cls.Params().__setattr__(f.name, 0)  # type: ignore[misc]
         for reason in cls.Reason:
             reasons.setdefault(reason.value, name)
         rebuilt = build_filter(spec_of(cls()))

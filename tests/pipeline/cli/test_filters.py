@@ -199,7 +199,10 @@ def test_list_other_job_all_rules_and_json() -> None:
     out = io.StringIO()
     cmd_list(_parser().parse_args(["filters", "list", "--job", "obelics_like", "--json"]), out)
     rows = json.loads(out.getvalue())
-    assert len(rows) == 13 and rows[3]["key"] == "word_count_v1" and rows[3]["params"]["min_words"] == 10
+    assert len(rows) == 18 and rows[3]["key"] == "word_count_v1" and rows[3]["params"]["min_words"] == 10
+    dedup = {row["key"]: row for row in rows if row["key"].startswith("image_")}
+    assert dedup["image_boilerplate_v1"]["params"] == {"max_documents": 10} and dedup["image_boilerplate_v1"]["reasons"] == ["boilerplate"]
+    assert dedup["image_repeat_v1"]["reasons"] == ["repeated", "near_repeated"]
     out = io.StringIO()
     cmd_list(_parser().parse_args(["filters", "list", "--all"]), out)
     assert out.getvalue().startswith(f"{len(FILTERS)} registered rules")

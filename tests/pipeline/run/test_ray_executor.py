@@ -46,7 +46,7 @@ def test_manifest_records_inputs_config_versions_and_counts(ray_run, shared_data
     out, manifest, _ = ray_run
     on_disk = json.loads((out / "_manifest.json").read_text())
     assert on_disk == manifest
-    assert manifest["schema_version"] == SCHEMA_VERSION == "1.1" and manifest["weft_version"]
+    assert manifest["schema_version"] == SCHEMA_VERSION == "1.2" and manifest["weft_version"]
     assert [i["uri"] for i in manifest["inputs"]] == [str(shared_data / p) for p in INPUTS]
     assert manifest["config"]["read"]["pages_per_chunk"] == 7
     assert manifest["executor"]["mode"] == "existing"

@@ -53,7 +53,7 @@ def main() -> None:
         for item in read_archive(str(warc), opts, ReadStats()):
             if isinstance(item, Page):
                 s = time.perf_counter()
-                ex = extract(item.html, item.provenance.target_uri)
+                ex = extract(item.html_utf8, item.provenance.target_uri)  # as the extract stage does
                 per_page.append(time.perf_counter() - s)
                 segments += len(ex.segments)
                 images += sum(1 for seg in ex.segments if hasattr(seg, "url"))

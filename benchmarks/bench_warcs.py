@@ -28,7 +28,7 @@ def demo_pages(tmp: Path) -> list[tuple[str, bytes]]:
     from weft.pipeline.read.warc import Page, ReadOptions, ReadStats, read_archive
 
     crawl = build_demo_crawl(tmp / "demo", "http://127.0.0.1:9/")
-    return [(item.provenance.target_uri, item.html.encode("utf-8"))
+    return [(item.provenance.target_uri, item.html_utf8)
             for item in read_archive(str(crawl.warc_path), ReadOptions(index_images=False), ReadStats())
             if isinstance(item, Page)]
 

@@ -71,7 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--html", metavar="FILE", help="write one document as an HTML page, rendered as in weft report (images inline); - for stdout")
     inspect.add_argument("--cluster", metavar="DOC_ID", help="with an output directory: the duplicate cluster of this document "
                          "(kept or removed): the kept document and every document removed in its favour, with rule and Jaccard")
+    extract = sub.add_parser("extract", help="extract one saved HTML page as a job would (debugging)",
+                             description="Extract one saved page and print its text and image slots; with --explain, every removed block where it stood, with the rule that removed it.")
+    extract.add_argument("file", help="a saved .html page")
+    extract.add_argument("--url", default="https://example.com/page.html", help="the page's URL, for resolving its image URLs (default: %(default)s)")
+    extract.add_argument("--explain", action="store_true", help="show the removed blocks and their reasons")
     return parser
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from weft.pipeline.cli.view import explain_page
+
+    explain_page(args.file, args.url, show_removed=args.explain)
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -112,7 +124,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect, "report": cmd_report, "filters": run_filters}
+COMMANDS = {"run": cmd_run, "demo": cmd_demo, "inspect": cmd_inspect, "report": cmd_report, "filters": run_filters,
+            "extract": cmd_extract}
 COMMANDS[train_cli.COMMAND] = train_cli.run
 
 

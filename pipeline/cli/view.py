@@ -76,6 +76,40 @@ def print_documents(path: str, *, limit: int = 5, max_chars: int = 2000, out: Te
     return count
 
 
+def explain_page(path: str, url: str, *, show_removed: bool = True, out: TextIO | None = None, width: int = 100) -> int:
+    """`weft extract FILE --explain`: one saved page extracted as a job would, with every block
+    the extractor removed shown where it stood and the rule that removed it, so a user can see
+    why a paragraph is missing. Returns how many blocks were removed."""
+    from weft.pipeline.extract.extractor import extract
+    from weft.pipeline.read.charset import decode_html
+
+    out = out or sys.stdout
+    target = Path(path)
+    if not target.is_file():
+        raise UserError(f"weft extract: {path}: no such file")
+    html = decode_html(target.read_bytes(), None)[0]
+    ex = extract(html, url, explain=True)
+    removed = (ex.removed or []) if show_removed else []
+    print(f"=== {url}  title: {ex.title or '-'}  ({len(ex.segments)} segments kept, {len(removed)} blocks removed)", file=out)
+    r = 0
+    for position in range(len(ex.segments) + 1):
+        while r < len(removed) and removed[r][0] <= position:
+            _pos, reason, text = removed[r]
+            short = text if len(text) <= 160 else text[:157] + "..."
+            print(f"  - removed [{reason}] {short}", file=out)
+            r += 1
+        if position < len(ex.segments):
+            seg = ex.segments[position]
+            if isinstance(seg, ImageSlot):
+                print(f"[image {_size(seg)} {_short_url(seg.url)}]", file=out)
+            else:
+                for para in seg.text.split("\n"):
+                    print(textwrap.fill(para, width) if para else "", file=out)
+    for d in ex.dropped_slots:
+        print(f"  (dropped image at {d.position}: {d.reason} {_short_url(d.url or d.raw_value)})", file=out)
+    return len(removed)
+
+
 def print_cluster(path: str, doc_id: str, *, max_chars: int = 2000, out: TextIO | None = None) -> int:
     """A duplicate cluster of a job's output: its kept document as a trainer sees it, then every
     document removed in its favour (from `_dedup/`, with the ledger's provenance), so a user can

@@ -12,6 +12,9 @@ docstring holds its rules and the measurements behind its thresholds:
   joining, `<br>`, `<pre>`).
 - `boilerplate`: what is skipped with everything inside it (never-content tags, landmarks, roles,
   hidden elements, class/id tokens) and the six guards against false positives.
+- `content`: of what the walk kept, which paragraphs and images are the page's main content
+  (container scoring, link density, lead pictures), each removed one with a reason; `extract(...,
+  explain=True)` lists the removed blocks in `Extraction.removed`.
 - `image_slots`: which URL an `<img>`, `<picture>` or `<noscript>` fallback stands for (srcset,
   lazy attributes, placeholders), declared-tiny trackers, and the drop reasons.
 - `nesting`: the pre-scan that cuts over-deep subtrees from the source before parsing.
@@ -38,14 +41,16 @@ Bounds (why a hostile or broken page cannot crash or stall a worker)
 
 Dropped images (`DroppedSlot.reason`, rules in `weft.pipeline.extract.image_slots`):
 `tracker_declared_tiny`, `placeholder_only`, `unresolvable_url`, `unsupported_scheme` (see
-`weft.pipeline.net.urls`), `lazy_placeholder`; the `DROP_*` constants here name them.
+`weft.pipeline.net.urls`), `lazy_placeholder`; the `DROP_*` constants here name them. Images in
+blocks the main-content rules removed carry that rule's code (`weft.pipeline.extract.content`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from selectolax.lexbor import LexborHTMLParser, SelectolaxError
+import numpy as np
+from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser, SelectolaxError
 
 from weft.jobs.errors import RecordError
 from weft.pipeline.extract.boilerplate import protected_ids_and_base
@@ -57,7 +62,8 @@ from weft.pipeline.extract.image_slots import (
     DROP_UNSUPPORTED_SCHEME,
 )
 from weft.pipeline.extract.nesting import cut_deep_subtrees, nesting_may_exceed
-from weft.pipeline.extract.walk import SegmentBuilder, walk
+from weft.pipeline.extract.content import decide
+from weft.pipeline.extract.walk import SegmentBuilder, assemble, walk
 from weft.pipeline.net.urls import effective_base
 from weft.schemas.document import DroppedSlot, Segment
 
@@ -107,6 +113,26 @@ class Extraction:
     """How many subtrees were skipped for depth (cut from the source or not descended into)."""
     links: int = 0
     """`<a href>` elements in the kept content (boilerplate links are not counted)."""
+    removed: list[tuple[int, str, str]] | None = None
+    """With `explain`: every removed block as (position, reason, text), in page order; position
+    counts the kept segments before it, as for dropped slots."""
+
+
+_PARSE_OPTIONS = LexborDocumentOptions.WO_EVENTS
+"""lexbor's mutation callbacks off: while parsing they only mirror a `<select>`'s chosen option
+into its `<selectedcontent>` (a form control, never content; the 120 saved pages of shared/data
+serialise to the same HTML either way), and skipping them makes parsing 6% faster (the 26 pages
+`benchmarks/bench_read_extract.py` repeats: 0.30 → 0.28 ms a page)."""
+
+
+def _count_tag_starts(html: bytes) -> int:
+    """How many `<` the page has: the nesting guard's trigger, asked of every page over 4 kB.
+    `bytes.count` walks a byte at a time (0.027 ms on a 60 kB page); numpy compares them in SIMD
+    (0.005 ms)."""
+    return int(np.count_nonzero(np.frombuffer(html, dtype=np.uint8) == _LT))
+
+
+_LT = ord("<")
 
 
 def _title(tree: LexborHTMLParser) -> str | None:
@@ -131,24 +157,33 @@ def _html_lang(tree: LexborHTMLParser) -> str | None:
     return lang or None
 
 
-def extract(html: str, page_url: str, limits: ExtractLimits = ExtractLimits()) -> Extraction:
+def extract(html: str | bytes, page_url: str, limits: ExtractLimits = ExtractLimits(), explain: bool = False) -> Extraction:
     """Turn one page's HTML into interleaved text and image slots (rules in this package's modules; see the module doc).
 
-    `page_url` is where the HTML was fetched from (WARC-Target-URI); relative image URLs are
-    resolved against it, or against the page's first `<base href>`. Any page, however broken,
-    gives a result (possibly empty); only a lexbor failure to build a tree at all raises, as a
-    `RecordError("html_parse_failed")`, which costs that one record.
+    `html` is the page's text, or that text as UTF-8 bytes (what the reader keeps, `Page.html_utf8`,
+    and what lexbor parses: bytes spare it encoding a `str`, 0.03 ms on a 60 kB page); both give
+    the same result. `page_url` is where the HTML was fetched from (WARC-Target-URI); relative
+    image URLs are resolved against it, or against the page's first `<base href>`. Any page,
+    however broken, gives a result (possibly empty); only a lexbor failure to build a tree at all
+    raises, as a `RecordError("html_parse_failed")`, which costs that one record.
     """
-    truncated = len(html) > limits.max_html_chars
-    if truncated:
-        html = html[: limits.max_html_chars]
+    if isinstance(html, bytes) and (len(html) > limits.max_html_chars or (
+            len(html) > limits.nesting_scan_min_tags and _count_tag_starts(html) > limits.nesting_scan_min_tags)):
+        # The caps count characters and the nesting scan reads text: pages that may need them go
+        # the way of a `str` (a byte count is an upper bound of the character count).
+        html = html.decode("utf-8", "replace")
+    truncated = False
     cut_subtrees = 0
-    if (len(html) > limits.nesting_scan_min_tags
-            and html.count("<") > limits.nesting_scan_min_tags
-            and nesting_may_exceed(html, limits.max_depth)):
-        html, cut_subtrees = cut_deep_subtrees(html, limits.max_depth)
+    if isinstance(html, str):
+        truncated = len(html) > limits.max_html_chars
+        if truncated:
+            html = html[: limits.max_html_chars]
+        if (len(html) > limits.nesting_scan_min_tags
+                and html.count("<") > limits.nesting_scan_min_tags
+                and nesting_may_exceed(html, limits.max_depth)):
+            html, cut_subtrees = cut_deep_subtrees(html, limits.max_depth)
     try:
-        tree = LexborHTMLParser(html)
+        tree = LexborHTMLParser(html, options=_PARSE_OPTIONS)
     except SelectolaxError as error:  # lexbor could not allocate or build the tree
         raise RecordError("html_parse_failed", str(error)) from error
 
@@ -156,16 +191,19 @@ def extract(html: str, page_url: str, limits: ExtractLimits = ExtractLimits()) -
     base = effective_base(page_url, base_href)
     root = tree.body if tree.body is not None else tree.root
     if root is None:
-        builder, capped = SegmentBuilder(), 0
+        builder, capped = SegmentBuilder(explain), 0
     else:
-        builder, capped = walk(root, base, limits.max_depth, protected)
+        builder, capped = walk(root, base, limits.max_depth, protected, explain)
+    title = _title(tree)
+    segments, dropped, links, removed = assemble(builder, decide(builder, title))
     return Extraction(
-        segments=builder.finish(),
-        dropped_slots=builder.dropped,
-        title=_title(tree),
+        segments=segments,
+        dropped_slots=dropped,
+        title=title,
         html_lang=_html_lang(tree),
         truncated=truncated,
         depth_capped=bool(capped or cut_subtrees),
         depth_capped_subtrees=capped + cut_subtrees,
-        links=builder.links,
+        links=links,
+        removed=removed if explain else None,
     )

@@ -69,7 +69,6 @@ from weft.pipeline.net.urls import (
     parse_srcset,
     resolve_url_reason,
 )
-from weft.schemas.document import ImageSlot
 
 __all__ = [
     "DROP_LAZY_PLACEHOLDER",
@@ -78,6 +77,7 @@ __all__ = [
     "DROP_UNRESOLVABLE",
     "DROP_UNSUPPORTED_SCHEME",
     "Choice",
+    "ImageFields",
     "SlotSink",
     "emit_image",
     "noscript_image",
@@ -125,23 +125,22 @@ _STYLE_SIZE = re.compile(
 
 
 def _is_placeholder(url: str) -> bool:
-    """A candidate that stands in for the real image until a script swaps it (see module doc)."""
+    """A candidate that stands in for the real image until a script swaps it (see module doc).
+    Runs for every image of a page: string methods and one set test, no generator (1.4 -> 0.7 µs
+    an image on the bench pages)."""
     value = url.strip()
     if value[:5].lower() == "data:":
         return len(value) < _PLACEHOLDER_DATA_URI_MAX_CHARS
-    end = value.find("?")
-    if end < 0:
-        end = len(value)
-    cut = value.find("#", 0, end)
-    if cut >= 0:
-        end = cut
-    name = value[value.rfind("/", 0, end) + 1:end]
-    dot = name.rfind(".")
-    if dot >= 0:
-        if name[dot + 1:].lower() not in _PLACEHOLDER_EXTS:
+    if "?" in value:  # the file name ends at the query or the fragment, whichever comes first
+        value = value[:value.index("?")]
+    if "#" in value:
+        value = value[:value.index("#")]
+    stem, dot, ext = value[value.rfind("/") + 1:].rpartition(".")
+    if dot:
+        if ext.lower() not in _PLACEHOLDER_EXTS:
             return False  # the common case: a .jpg, .webp ... is never a placeholder
-        name = name[:dot]
-    return any(part in _PLACEHOLDER_TOKENS for part in _NAME_PARTS.split(name.lower()))
+        return not _PLACEHOLDER_TOKENS.isdisjoint(_NAME_PARTS.split(stem.lower()))
+    return not _PLACEHOLDER_TOKENS.isdisjoint(_NAME_PARTS.split(ext.lower()))
 
 
 def _declared_pixels(value: str | None) -> int | None:
@@ -249,13 +248,20 @@ def _choose(groups: Iterator[list[_Candidate]], base: str) -> Choice | None:
     return failure if failure is not None else placeholder
 
 
+ImageFields = tuple[str, str, str, "str | None", "str | None", "int | None", "int | None"]
+"""A kept image as the first seven fields of `ImageSlot`, in its order (url, raw_value, source_attr,
+alt, title, declared_width, declared_height): the sink builds the `ImageSlot` only for an image
+that stays in the document. A frozen dataclass of eleven fields costs ~3 µs to build, and the
+main-content rules remove a third of the images the walk sees."""
+
+
 class SlotSink(Protocol):
     """Where `emit_image` reports each image: the walk's segment builder. A protocol, so that
     this module does not import the walk, which imports it."""
 
-    def image(self, slot: ImageSlot, from_noscript: bool) -> None: ...
+    def image(self, image: ImageFields, from_noscript: bool) -> None: ...
 
-    def drop(self, choice: Choice, reason: str, alt: str | None) -> None: ...
+    def drop(self, url: str, raw_value: str, source_attr: str, reason: str, alt: str | None) -> None: ...
 
 
 def emit_image(builder: SlotSink, img: dict[str, str | None], sources: Sequence[dict[str, str | None]],
@@ -267,15 +273,18 @@ def emit_image(builder: SlotSink, img: dict[str, str | None], sources: Sequence[
         choice = _choose(_candidate_groups(img, sources), base)
         if choice is None:
             return
+        url, raw, source_attr, reason = choice.url, choice.raw_value, choice.source_attr, choice.reason
     else:  # the common case, a plain <img src>: one candidate, no groups to rank
-        src = img.get("src")
-        if not src or src.isspace():
+        raw = img.get("src")
+        if not raw or raw.isspace():
             return
-        if _is_placeholder(src):
-            choice = Choice(src.strip(), src, "src", DROP_PLACEHOLDER_ONLY)
+        source_attr = "src"
+        if _is_placeholder(raw):
+            url, reason = raw.strip(), DROP_PLACEHOLDER_ONLY
         else:
-            url, reason = resolve_url_reason(src, base)
-            choice = Choice(src.strip() if url is None else url, src, "src", reason)
+            url, reason = resolve_url_reason(raw, base)
+            if url is None:
+                url = raw.strip()
     alt = img.get("alt")
     if alt is not None:
         alt = " ".join(alt.split())
@@ -288,18 +297,15 @@ def emit_image(builder: SlotSink, img: dict[str, str | None], sources: Sequence[
     if (width is not None and width <= 1) or (height is not None and height <= 1) or (
             (width is None or height is None) and "style" in img):
         if _is_declared_tiny(img, width, height):
-            builder.drop(choice, DROP_TRACKER, alt)
+            builder.drop(url, raw, source_attr, DROP_TRACKER, alt)
             return
-    if choice.reason is not None:
-        builder.drop(choice, choice.reason, alt)
+    if reason is not None:
+        builder.drop(url, raw, source_attr, reason, alt)
         return
     title = img.get("title")
-    slot = ImageSlot(
-        url=choice.url, raw_value=choice.raw_value, source_attr=choice.source_attr, alt=alt,
-        title=None if title is None else " ".join(title.split()),
-        declared_width=width, declared_height=height,
-    )
-    builder.image(slot, from_noscript)
+    if title is not None:
+        title = " ".join(title.split())
+    builder.image((url, raw, source_attr, alt, title, width, height), from_noscript)
 
 
 def picture_parts(picture: LexborNode) -> tuple[dict[str, str | None] | None, list[dict[str, str | None]]]:

@@ -32,10 +32,12 @@ class ExtractStage(Stage):
         """`pages` is one whole chunk of one input (`weft.pipeline.read.stage.PAGE_SCHEMA`)."""
         tags = pages.column("input_tag")
         index = pages.column("chunk")[0].as_py()
+        # The HTML as UTF-8 bytes (a zero-copy cast): lexbor parses them as they are, where a
+        # `str` would be decoded here and encoded again by the parser.
         records = [
             self.extract_page(html, prov, ordinal, truncated)
             for html, prov, ordinal, truncated in zip(
-                pages.column("html").to_pylist(),
+                pages.column("html").cast(pa.large_binary()).to_pylist(),
                 pages.column("provenance").to_pylist(),
                 pages.column("ordinal").to_pylist(),
                 pages.column("truncated").to_pylist(),
@@ -43,7 +45,7 @@ class ExtractStage(Stage):
         ]
         return Chunk(input_tag=tags[0].as_py(), index=index, records=records)
 
-    def extract_page(self, html: str, provenance: dict[str, Any], ordinal: int, truncated: bool) -> PageRecord:
+    def extract_page(self, html: str | bytes, provenance: dict[str, Any], ordinal: int, truncated: bool) -> PageRecord:
         prov = Provenance(**provenance)
         record = PageRecord(doc_id=make_doc_id(prov.target_uri, prov.warc_record_id), url=prov.target_uri,
                             provenance=prov, ordinal=ordinal)

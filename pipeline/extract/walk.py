@@ -38,18 +38,21 @@ from weft.pipeline.extract.boilerplate import (
     boilerplate_kind,
     is_main_role,
     paragraph_chars,
+    skip_reason,
 )
 from weft.pipeline.extract.image_slots import (
     DROP_LAZY_PLACEHOLDER,
-    Choice,
+    ImageFields,
     emit_image,
     noscript_image,
     picture_parts,
 )
 from weft.pipeline.extract.tags import ID_A, ID_FIGCAPTION, ID_FORM, ID_HEADER, TAG_ID, TEXT_ID
+
+ID_SECTION = TAG_ID["section"]
 from weft.schemas.document import DroppedSlot, ImageSlot, Segment, TextBlock
 
-__all__ = ["SegmentBuilder", "walk"]
+__all__ = ["IT_DROP", "IT_IMAGE", "IT_PARA", "IT_SKIPPED", "SegmentBuilder", "assemble", "walk"]
 
 # ----- node kinds ----------------------------------------------------------------------------
 
@@ -79,8 +82,9 @@ del _name
 # The same table as a list indexed by tag id (standard ids are small): the walk's hottest lookup.
 _KIND_BY_ID: list[int] = [_KIND.get(tag_id, _K_INLINE) for tag_id in range(max(_KIND) + 1)]
 
-# Block flags kept on the walk's stack, read when an element is left.
-_F_BLOCK, _F_PRE, _F_SECTION = 1, 2, 4
+# Block flags kept on the walk's stack, read when an element is left. _F_MAIN marks a box that is
+# `<main>`, `<article>` or `[role=main]` (`SegmentBuilder.mains`).
+_F_BLOCK, _F_PRE, _F_SECTION, _F_LINK, _F_MAIN = 1, 2, 4, 8, 16
 
 # ----- the segment builder -------------------------------------------------------------------
 
@@ -92,24 +96,58 @@ def _br_replacement(match: re.Match[str]) -> str:
     return "\n" if match.group().count(_BR_MARK) == 1 else "\n\n"
 
 
+# Item kinds: what the walk saw, in page order, before the content rules decide what is kept.
+IT_PARA, IT_IMAGE, IT_DROP, IT_SKIPPED = range(4)
+# IT_PARA:    (IT_PARA, text, box, link_chars, links)
+# IT_IMAGE:   (IT_IMAGE, ImageFields, box, inside_a_link) -- an ImageSlot's fields (image_slots.ImageFields)
+# IT_DROP:    (IT_DROP, raw_value, source_attr, url, reason, alt, box, after_pending_text)
+# IT_SKIPPED: (IT_SKIPPED, reason, node, box) -- only when explaining: a subtree skipped unwalked
+
+
 class SegmentBuilder:
-    """Accumulates text and image events into segments; owns paragraph bookkeeping."""
+    """Accumulates text and image events into items (paragraphs, images, drops) in page order,
+    each with the box (block element) it stood in; owns paragraph and link bookkeeping. The
+    content rules (`weft.pipeline.extract.content`) decide which items stay, then `assemble`
+    turns the kept ones into segments."""
 
-    __slots__ = ("buf", "paras", "segments", "dropped", "pre_depth", "links")
+    __slots__ = ("buf", "items", "pre_depth", "box", "link_depth", "link_mark", "link_chars", "para_links",
+                 "box_parent", "box_tag", "box_attrs", "box_end", "mains", "explain")
 
-    def __init__(self) -> None:
+    def __init__(self, explain: bool = False) -> None:
         self.buf: list[str] = []
         """Raw text pieces of the current paragraph (`_BR_MARK` for a `<br>`)."""
-        self.paras: list[str] = []
-        """Finished paragraphs since the last image."""
-        self.segments: list[Segment] = []
-        self.dropped: list[DroppedSlot] = []
+        self.items: list[tuple] = []
+        """What the walk saw, in page order (the `IT_*` tuples above)."""
         self.pre_depth = 0
-        self.links = 0
+        self.box = 0
+        """The innermost block element the walk is in (an index into the `box_*` lists)."""
+        self.link_depth = 0
+        """Open `<a href>` elements (the walk keeps it, as it keeps `pre_depth`)."""
+        self.link_mark = 0
+        """Where in `buf` the open `<a href>` began."""
+        self.link_chars = 0
+        """Characters of the current paragraph inside `<a href>`, links closed so far."""
+        self.para_links = 0
+        """`<a href>` elements begun in the current paragraph."""
+        self.box_parent: list[int] = [0]
+        """Box tree: each block element the walk entered, by entry order; box 0 is the root."""
+        self.box_tag: list[int] = [0]
+        self.box_attrs: list[dict[str, str | None]] = [{}]
+        self.box_end: list[int] = [0]
+        """One past the last box inside each box: box b's subtree is boxes `b .. box_end[b] - 1`
+        (entry order is pre-order), so the content rules sum over a subtree with prefix sums and
+        test nesting without walking the tree again."""
+        self.mains: list[int] = []
+        """The boxes that are `<main>`, `<article>` or `[role=main]`, in entry order (rule 1 of the
+        content rules: a box that holds one is not furniture)."""
+        self.explain = explain
 
     def flush(self) -> None:
         """End the current paragraph (callers check `buf` first: this is the hot path)."""
         buf = self.buf
+        if self.link_depth:  # a paragraph ends inside a link: what it held of the link is link text
+            self.link_chars += len(" ".join("".join(buf[self.link_mark:]).split()))
+            self.link_mark = 0
         text = "".join(buf)
         buf.clear()
         if self.pre_depth:
@@ -126,59 +164,108 @@ class SegmentBuilder:
             if _BR_MARK in text:
                 text = _BR_RUN.sub(_br_replacement, text).strip(" \n")
         if text:
-            self.paras.append(text)
+            self.items.append((IT_PARA, text, self.box, self.link_chars, self.para_links))
+            self.para_links = 0
+        self.link_chars = 0
+
+    def link_ended(self) -> None:
+        """The outermost open `<a href>` has ended: what it added to the paragraph is link text."""
+        pieces = self.buf[self.link_mark:]
+        if pieces:
+            text = pieces[0] if len(pieces) == 1 else "".join(pieces)
+            self.link_chars += len(" ".join(text.split()))
+
+    def skipped(self, reason: str, node: LexborNode) -> None:
+        """Explain mode: a subtree the walk did not enter, and why."""
+        if self.buf:
+            self.flush()
+        self.items.append((IT_SKIPPED, reason, node, self.box))
+
+    def image(self, image: ImageFields, from_noscript: bool) -> None:
+        """Add a kept image; a noscript fallback right after its scripted twin replaces it (the
+        noscript fallback in `weft.pipeline.extract.image_slots`): only the builder knows what
+        came before."""
+        if self.buf:
+            self.flush()
+        items = self.items
+        if from_noscript:
+            index = len(items) - 1
+            while index >= 0 and items[index][0] >= IT_DROP:
+                index -= 1
+            if index >= 0 and items[index][0] == IT_IMAGE:
+                previous: ImageFields = items[index][1]
+                url, raw_value, source_attr, alt, title, width, height = image
+                if previous[0] == url:  # the script already had the real URL: a duplicate
+                    return
+                # The fallback often omits what the scripted image declares; keep the page's words.
+                image = (url, raw_value, source_attr,
+                         alt if alt is not None else previous[3],
+                         title if title is not None else previous[4],
+                         width if width is not None else previous[5],
+                         height if height is not None else previous[6])
+                items[index] = (IT_DROP, previous[1], previous[2], previous[0],
+                                DROP_LAZY_PLACEHOLDER, previous[3], items[index][2], False)
+        items.append((IT_IMAGE, image, self.box, self.link_depth > 0))
+
+    def drop(self, url: str, raw_value: str, source_attr: str, reason: str, alt: str | None) -> None:
+        """Record an image not kept where it stood, so a reader of the drops can tell where on
+        the page it was."""
+        pending = bool(self.buf) and self.pending_text()  # the image stood after that text
+        self.items.append((IT_DROP, raw_value, source_attr, url, reason, alt, self.box, pending))
 
     def pending_text(self) -> bool:
-        """Whether text has been seen since the last segment (it will become a TextBlock)."""
-        return bool(self.paras) or any(not piece.isspace() and piece != _BR_MARK for piece in self.buf)
+        """Whether the current paragraph holds any text yet."""
+        return any(not piece.isspace() and piece != _BR_MARK for piece in self.buf)
 
-    def image(self, slot: ImageSlot, from_noscript: bool) -> None:
-        """Append a kept image; a noscript fallback right after its scripted twin replaces it
-        (the noscript fallback in `weft.pipeline.extract.image_slots`): only the builder knows
-        what came before."""
+    def finish(self) -> None:
         if self.buf:
             self.flush()
-        segments = self.segments
-        if (from_noscript and not self.paras and segments
-                and isinstance(previous := segments[-1], ImageSlot)):
-            if previous.url == slot.url:  # the script already had the real URL: a duplicate
-                return
-            # The fallback often omits what the scripted image declares; keep the page's words.
-            slot = replace(
-                slot,
-                alt=slot.alt if slot.alt is not None else previous.alt,
-                title=slot.title if slot.title is not None else previous.title,
-                declared_width=slot.declared_width if slot.declared_width is not None else previous.declared_width,
-                declared_height=slot.declared_height if slot.declared_height is not None else previous.declared_height,
-            )
-            segments.pop()
-            self.dropped.append(DroppedSlot(
-                position=len(segments), raw_value=previous.raw_value,
-                source_attr=previous.source_attr, url=previous.url,
-                reason=DROP_LAZY_PLACEHOLDER, alt=previous.alt,
-            ))
-        elif self.paras:
-            segments.append(TextBlock("\n\n".join(self.paras)))
-            self.paras.clear()
-        segments.append(slot)
+        self.box_end[0] = len(self.box_parent)
 
-    def drop(self, choice: Choice, reason: str, alt: str | None) -> None:
-        """Record an image not kept, at the position it would have had, so a reader of the
-        drops can tell where on the page it was."""
-        position = len(self.segments) + (1 if self.pending_text() else 0)
-        self.dropped.append(DroppedSlot(
-            position=position, raw_value=choice.raw_value, source_attr=choice.source_attr,
-            url=choice.url, reason=reason, alt=alt,
-        ))
 
-    def finish(self) -> list[Segment]:
-        """The segments, with the text after the last image as the final TextBlock."""
-        if self.buf:
-            self.flush()
-        if self.paras:
-            self.segments.append(TextBlock("\n\n".join(self.paras)))
-            self.paras.clear()
-        return self.segments
+def assemble(builder: SegmentBuilder, removed: list[str | None]) -> tuple[list[Segment], list[DroppedSlot], int, list[tuple[int, str, str]]]:
+    """The kept items as segments (consecutive paragraphs joined into one `TextBlock`), the
+    dropped images with their positions, the `<a href>` count of the kept text, and what was
+    removed as (position, reason, text). `removed[i]` is the reason item i was removed, or None."""
+    segments: list[Segment] = []
+    dropped: list[DroppedSlot] = []
+    gone: list[tuple[int, str, str]] = []
+    paras: list[str] = []
+    links = 0
+    for item, reason in zip(builder.items, removed):
+        kind = item[0]
+        if kind == IT_PARA:
+            if reason is None:
+                paras.append(item[1])
+                links += item[4]
+            elif builder.explain:
+                gone.append((len(segments) + (1 if paras else 0), reason, item[1]))
+        elif kind == IT_IMAGE:
+            fields: ImageFields = item[1]
+            if reason is None:
+                if paras:
+                    segments.append(TextBlock("\n\n".join(paras)))
+                    paras = []
+                segments.append(ImageSlot(*fields))
+            else:  # DroppedSlot(position, raw_value, source_attr, url, reason, alt)
+                position = len(segments) + (1 if paras else 0)
+                dropped.append(DroppedSlot(position, fields[1], fields[2], fields[0], reason.partition(":")[0], fields[3]))
+                if builder.explain:
+                    gone.append((position, reason, f"[image {fields[0]}]"))
+        elif kind == IT_DROP:
+            dropped.append(DroppedSlot(len(segments) + (1 if paras or item[7] else 0), item[1], item[2], item[3],
+                                       item[4], item[5]))
+        else:  # IT_SKIPPED (explain only)
+            text = " ".join(item[2].text(deep=True, separator=" ").split())
+            if text:
+                gone.append((len(segments) + (1 if paras else 0), item[1], text))
+    if paras:
+        segments.append(TextBlock("\n\n".join(paras)))
+    end = len(segments)
+    for index, slot in enumerate(dropped):
+        if slot.position > end:  # it stood after text that was then removed
+            dropped[index] = replace(slot, position=end)
+    return segments, dropped, links, gone
 
 
 # ----- the walk ------------------------------------------------------------------------------
@@ -194,9 +281,11 @@ def _move_leading_figcaption(figure: LexborNode) -> None:
         figure.insert_child(first, move=True)
 
 
-def walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> tuple[SegmentBuilder, int]:
-    """One iterative pre-order walk over `root`'s subtree; returns the builder and how many
-    subtrees the depth cap kept it out of.
+def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
+         explain: bool = False) -> tuple[SegmentBuilder, int]:
+    """One iterative pre-order walk over `root`'s subtree; returns the builder (the items it saw,
+    and the box tree) and how many subtrees the depth cap kept it out of. With `explain`, every
+    subtree skipped as boilerplate is recorded as an item too, with its reason.
 
     The hot path: one `tag_id` per node, one `attributes` dict per element not skipped by tag,
     `first_child`/`next` to move. Leaving an element is detected when the walk climbs back up,
@@ -204,10 +293,15 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> tu
     Everything the loop touches per node is a local name (module constants included): the
     loop runs once per node, and a local lookup is the cheapest Python has.
     """
-    builder = SegmentBuilder()
+    builder = SegmentBuilder(explain)
     buf = builder.buf
     buf_append = buf.append
     flush = builder.flush
+    box_parent = builder.box_parent
+    box_tag = builder.box_tag
+    box_attrs = builder.box_attrs
+    box_end = builder.box_end
+    box = 0  # mirrored in builder.box, which flush() and the image events read
     kinds = _KIND_BY_ID
     n_kinds = len(kinds)
     text_id = TEXT_ID
@@ -216,7 +310,9 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> tu
     never_removed = NEVER_REMOVED_IDS
     emit = emit_image
     k_inline, k_skip, k_block, k_img, k_landmark = _K_INLINE, _K_SKIP, _K_BLOCK, _K_IMG, _K_LANDMARK
-    f_block, f_pre, f_section = _F_BLOCK, _F_PRE, _F_SECTION
+    f_block, f_pre, f_section, f_link, f_main = _F_BLOCK, _F_PRE, _F_SECTION, _F_LINK, _F_MAIN
+    mains_append = builder.mains.append
+    id_section = ID_SECTION
     br_mark = _BR_MARK
     page_p_chars = -1  # computed on first need (guard 6)
     stack: list[tuple[LexborNode, int]] = []
@@ -225,9 +321,9 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> tu
     depth = 0  # len(stack)
     room = max_depth - 1  # descend while depth < room, i.e. len(stack) + 1 < max_depth
     pre_depth = 0  # mirrored in builder.pre_depth, which flush() reads
+    link_depth = 0  # mirrored in builder.link_depth, which flush() and image() read
     section_depth = 0
     capped = 0
-    links = 0  # <a href> in kept content, a spam signal
     id_a = ID_A
     node: LexborNode | None = root.first_child
     while node is not None:
@@ -257,14 +353,24 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> tu
                                 page_p_chars = paragraph_chars(root.css("p"))
                             if 2 * paragraph_chars(paragraphs) > page_p_chars:
                                 kind = kinds[tid] if tid < n_kinds else k_inline
+                    if kind == k_skip and explain:
+                        builder.skipped(skip_reason(said, attrs), node)
                 if kind == k_inline:
-                    flags = 0
                     if tid == id_a and "href" in attrs:
-                        links += 1
+                        # An <a href> begins: its text, until it ends, is link text (inline here,
+                        # as are the ends below: a page has dozens of links).
+                        builder.para_links += 1
+                        if not link_depth:
+                            builder.link_mark = len(buf)
+                        link_depth += 1
+                        builder.link_depth = link_depth
+                        flags = f_link
+                    else:
+                        flags = 0
                 elif kind == k_block:
                     if buf and pre_depth == 0:
                         flush()
-                    flags = f_block | f_section if "role" in attrs and is_main_role(attrs) else f_block
+                    flags = f_block | f_section | f_main if "role" in attrs and is_main_role(attrs) else f_block
                 elif kind == k_img:
                     emit(builder, attrs, (), base)
                     flags = -1
@@ -276,13 +382,16 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> tu
                     ):
                         if buf and pre_depth == 0:
                             flush()
-                        flags = f_block | f_section if "role" in attrs and is_main_role(attrs) else f_block
+                        flags = f_block | f_section | f_main if "role" in attrs and is_main_role(attrs) else f_block
                     else:
+                        if explain:
+                            builder.skipped(f"tag:{node.tag}", node)
                         flags = -1
                 elif kind == _K_SECTION:
                     if buf and pre_depth == 0:
                         flush()
-                    flags = f_block | f_section
+                    flags = f_block | f_section | f_main if tid != id_section or (
+                        "role" in attrs and is_main_role(attrs)) else f_block | f_section
                 elif kind == _K_BR:
                     buf_append("\n" if pre_depth else br_mark)
                     flags = -1
@@ -290,7 +399,7 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> tu
                     if buf and pre_depth == 0:
                         flush()
                     _move_leading_figcaption(node)
-                    flags = f_block
+                    flags = f_block | f_main if "role" in attrs and is_main_role(attrs) else f_block
                 elif kind == _K_PICTURE:
                     img, sources = picture_parts(node)
                     if img is None and not sources:
@@ -306,24 +415,61 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> tu
                 else:  # _K_PRE
                     if buf:
                         flush()
-                    flags = f_block | f_pre
+                    flags = f_block | f_pre | f_main if "role" in attrs and is_main_role(attrs) else f_block | f_pre
                 if flags >= 0:
                     child = node.first_child
                     if child is not None:
                         if depth < room:
-                            if flags > f_block:
-                                if flags & f_pre:
-                                    pre_depth += 1
-                                    builder.pre_depth = pre_depth
-                                if flags & f_section:
-                                    section_depth += 1
-                            push((node, flags))
-                            depth += 1
-                            node = child
-                            continue
-                        capped += 1
-                    if flags and buf and pre_depth == 0:
-                        flush()
+                            if (flags == 0 or flags == f_link) and child.tag_id == text_id and child.next is None:
+                                # An inline element that holds only text (<b>word</b>, <a href>a
+                                # link</a>; 66 a page on the bench pages): its text is taken here,
+                                # as the loop would take it, without a stack entry for the element.
+                                if pre_depth == 0 and child.is_empty_text_node:
+                                    if buf:
+                                        buf_append(" ")
+                                else:
+                                    text = child.text_content
+                                    if text:
+                                        buf_append(text)
+                                if flags:  # the <a href> ends
+                                    link_depth -= 1
+                                    builder.link_depth = link_depth
+                                    if not link_depth:
+                                        builder.link_ended()
+                            else:
+                                if flags & f_block:
+                                    builder.box = len(box_parent)
+                                    box_parent.append(box)
+                                    box_tag.append(tid)
+                                    box_attrs.append(attrs)
+                                    box_end.append(0)
+                                    box = builder.box
+                                    if flags > f_block:
+                                        if flags & f_pre:
+                                            pre_depth += 1
+                                            builder.pre_depth = pre_depth
+                                        if flags & f_section:
+                                            section_depth += 1
+                                        if flags & f_main:
+                                            mains_append(box)
+                                push((node, flags))
+                                depth += 1
+                                node = child
+                                continue
+                        else:
+                            capped += 1
+                            if flags & f_block:
+                                if buf and pre_depth == 0:
+                                    flush()
+                            elif flags:  # an <a href> whose text the depth cap keeps out
+                                link_depth -= 1
+                                builder.link_depth = link_depth
+                    elif flags & f_block:
+                        if buf and pre_depth == 0:
+                            flush()
+                    elif flags:  # an <a href> with nothing inside
+                        link_depth -= 1
+                        builder.link_depth = link_depth
         # Advance: the next sibling, else leave ancestors until one has a next sibling.
         while True:
             following = node.next
@@ -336,14 +482,22 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int]) -> tu
             node, flags = pop()
             depth -= 1
             if flags:
-                if flags & f_pre:
-                    if buf:
+                if flags & f_block:
+                    if flags & f_pre:
+                        if buf:
+                            flush()
+                        pre_depth -= 1
+                        builder.pre_depth = pre_depth
+                    elif buf and pre_depth == 0:
                         flush()
-                    pre_depth -= 1
-                    builder.pre_depth = pre_depth
-                elif buf and pre_depth == 0:
-                    flush()
-                if flags & f_section:
-                    section_depth -= 1
-    builder.links = links
+                    if flags & f_section:
+                        section_depth -= 1
+                    box_end[box] = len(box_parent)
+                    builder.box = box = box_parent[box]
+                else:  # an <a href> ends
+                    link_depth -= 1
+                    builder.link_depth = link_depth
+                    if not link_depth:
+                        builder.link_ended()
+    builder.finish()
     return builder, capped

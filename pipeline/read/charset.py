@@ -22,6 +22,12 @@ Policy where a declaration and the bytes disagree (both are deliberate and teste
   is taken to be wrong and the next source is tried (header, then meta, then detection).
 
 `decode_html` never raises on bytes: every path ends in a decode with `errors="replace"`.
+
+`html_utf8` gives the same decision as UTF-8 bytes, which is what the reader hands on: lexbor
+parses UTF-8 and Arrow strings are UTF-8, so a page that arrived as UTF-8 (most of the web) goes
+from the payload to the parser without being decoded into a `str` and encoded back (on the pages
+`benchmarks/bench_read_extract.py` repeats, 60 kB on average, each of those two steps costs
+0.02-0.03 ms a page, building the chunk's Arrow column from `str` 0.04 ms).
 """
 
 from __future__ import annotations
@@ -173,9 +179,38 @@ def find_meta_charset(payload: bytes) -> str | None:
 def decode_html(payload: bytes, header_charset: str | None) -> tuple[str, str, str]:
     """Decode an HTML payload: `(text, python codec name, source)`; see the module docstring for
     the order of evidence and when a declaration is overruled. Never raises on any bytes."""
+    text, codec, source, _start = _decode(payload, header_charset)
+    return text, codec, source
+
+
+def html_utf8(payload: bytes, header_charset: str | None) -> tuple[bytes, str, str]:
+    """`decode_html`'s text as UTF-8 bytes, with its codec and source: the payload itself (after
+    a UTF-8 BOM) when it was UTF-8 and decoded without a replacement, else the text encoded. So
+    `html_utf8(p, h)[0].decode("utf-8") == decode_html(p, h)[0]` for any bytes."""
+    text, codec, source, start = _decode(payload, header_charset)
+    if start == 0:
+        return payload, codec, source
+    if start > 0:
+        return payload[start:], codec, source
+    return text.encode("utf-8"), codec, source
+
+
+_Decoded = tuple[str, str, str, int]
+"""(text, codec, source, where the text's UTF-8 starts in the payload or -1): the last field says
+whether the payload from that offset on is the text's exact UTF-8 (a strict UTF-8 decode
+succeeded), so `html_utf8` can hand the payload on instead of encoding the text again."""
+
+
+def _decode(payload: bytes, header_charset: str | None) -> _Decoded:
     for bom, codec in _BOMS:
         if payload.startswith(bom):
-            return payload[len(bom) :].decode(codec, "replace"), codec, "bom"
+            rest = payload[len(bom) :]
+            if codec == "utf-8":
+                try:
+                    return rest.decode("utf-8"), codec, "bom", len(bom)
+                except UnicodeDecodeError:
+                    pass
+            return rest.decode(codec, "replace"), codec, "bom", -1
 
     header_codec = normalize_charset_label(header_charset)
     if header_codec is not None:
@@ -198,7 +233,7 @@ def _tolerated_errors(size: int) -> int:
     return max(8, size // 1000)
 
 
-def _decode_declared(payload: bytes, codec: str, source: str) -> tuple[str, str, str] | None:
+def _decode_declared(payload: bytes, codec: str, source: str) -> _Decoded | None:
     if codec.startswith("utf-16") and b"\x00" not in payload[:1024]:
         # Any even-length bytes "decode" as UTF-16, so the label alone proves nothing; real UTF-16
         # markup is half NUL bytes. Without them the label is wrong and the next source decides.
@@ -208,34 +243,34 @@ def _decode_declared(payload: bytes, codec: str, source: str) -> tuple[str, str,
     except UnicodeDecodeError:
         text = payload.decode(codec, "replace")
         if text.count("\ufffd") <= _tolerated_errors(len(payload)):
-            return text, codec, source
+            return text, codec, source, -1
         return None
     if codec in _SINGLE_BYTE and not payload.isascii():
         try:
-            return payload.decode("utf-8"), "utf-8", "detected"
+            return payload.decode("utf-8"), "utf-8", "detected", 0
         except UnicodeDecodeError:
             pass
-    return text, codec, source
+    return text, codec, source, 0 if codec == "utf-8" else -1
 
 
-def _detect(payload: bytes) -> tuple[str, str, str]:
+def _detect(payload: bytes) -> _Decoded:
     try:
-        return payload.decode("utf-8"), "utf-8", "detected"
+        return payload.decode("utf-8"), "utf-8", "detected", 0
     except UnicodeDecodeError as error:
         if error.start >= len(payload) - 3 and error.reason == "unexpected end of data":
             # A payload cut inside its last character (the WARC or weft's cap truncated it).
-            return payload.decode("utf-8", "replace"), "utf-8", "detected"
+            return payload.decode("utf-8", "replace"), "utf-8", "detected", -1
 
     best = charset_normalizer.from_bytes(_detection_sample(payload)).best()
     if best is not None and best.encoding:
         codec = codecs.lookup(best.encoding).name
         codec = codecs.lookup(_DETECTED_UPGRADE.get(codec, codec)).name
-        return payload.decode(codec, "replace"), codec, "detected"
+        return payload.decode(codec, "replace"), codec, "detected", -1
 
     as_utf8 = payload.decode("utf-8", "replace")
     if as_utf8.count("\ufffd") <= _tolerated_errors(len(payload)):
-        return as_utf8, "utf-8", "fallback"
-    return payload.decode("cp1252", "replace"), "cp1252", "fallback"
+        return as_utf8, "utf-8", "fallback", -1
+    return payload.decode("cp1252", "replace"), "cp1252", "fallback", -1
 
 
 def _detection_sample(payload: bytes) -> bytes:

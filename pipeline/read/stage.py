@@ -116,7 +116,9 @@ class ReadStage(Stage):
 
 def _page_table(tag: str, chunk: int, first: int, pages: list[Page]) -> pa.Table:
     """Column by column: building Arrow arrays from lists is several times cheaper than from one
-    dict per page, and a chunk can hold hundreds of megabytes of HTML."""
+    dict per page, and a chunk can hold hundreds of megabytes of HTML. The HTML goes in as the
+    pages' UTF-8 bytes, checked as UTF-8 by the cast (0.015 ms a 60 kB page, against 0.045 ms
+    from `str`, which Arrow has to encode)."""
     n = len(pages)
     return pa.Table.from_arrays(
         [
@@ -124,7 +126,7 @@ def _page_table(tag: str, chunk: int, first: int, pages: list[Page]) -> pa.Table
             pa.array([chunk] * n, pa.int32()),
             pa.array([n] * n, pa.int32()),
             pa.array(range(first, first + n), pa.int64()),
-            pa.array([p.html for p in pages], pa.large_string()),
+            pa.array([p.html_utf8 for p in pages], pa.large_binary()).cast(pa.large_string()),
             pa.array([p.payload_bytes for p in pages], pa.int64()),
             pa.array([p.truncated for p in pages], pa.bool_()),
             pa.array([provenance_to_dict(p.provenance) for p in pages], PROVENANCE_TYPE),

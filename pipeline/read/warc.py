@@ -78,7 +78,7 @@ from warcio.bufferedreaders import BufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from weft.pipeline.read.charset import decode_html, split_content_type
+from weft.pipeline.read.charset import html_utf8, split_content_type
 from weft.jobs.errors import FileError, RecordError, UserError
 from weft.pipeline.read.inputs import open_input
 from weft.pipeline.read.stream import (
@@ -135,12 +135,19 @@ class ReadOptions:
 class Page:
     """One HTML response, decoded, with what is needed to find its record again."""
 
-    html: str
+    html_utf8: bytes
+    """The page's text as UTF-8 (`weft.pipeline.read.charset.html_utf8`): what the parser and the
+    Arrow page table take, kept as bytes so a UTF-8 page is never decoded and encoded again."""
     provenance: Provenance
     payload_bytes: int
     """Payload bytes decoded into `html` (after Content-Encoding; at most `max_html_bytes`)."""
     truncated: bool
     """The crawler truncated the record (`WARC-Truncated`) or weft cut it at `max_html_bytes`."""
+
+    @property
+    def html(self) -> str:
+        """The page's text, decoded with the codec in `provenance.charset` (decoded on each call)."""
+        return self.html_utf8.decode("utf-8")
 
 
 @dataclass(slots=True)
@@ -605,7 +612,7 @@ def _build(
             warc_date=date,
             truncated=wanted.truncated,
         )
-    html, codec, source = decode_html(wanted.payload, wanted.charset)
+    html, codec, source = html_utf8(wanted.payload, wanted.charset)
     stats.notes[f"charset_{source}"] += 1
     provenance = Provenance(
         warc_file=uri,
@@ -618,7 +625,7 @@ def _build(
         charset=codec,
         charset_source=source,
     )
-    return Page(html=html, provenance=provenance, payload_bytes=len(wanted.payload), truncated=wanted.truncated)
+    return Page(html_utf8=html, provenance=provenance, payload_bytes=len(wanted.payload), truncated=wanted.truncated)
 
 
 def _file_name(uri: str) -> str:

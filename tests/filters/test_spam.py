@@ -28,7 +28,12 @@ def test_no_real_page_is_dropped_in_any_language(pages: list[RealPage]) -> None:
     assert worst["hashtag_ratio"] < p.max_hashtag_ratio / 4
     assert worst["link_ratio"] < p.max_link_ratio * 0.8
     assert worst["spam_ratio"] < p.max_spam_ratio / 4
-    assert sum(p.doc.links for p in pages) > 3000, "the extractor counts links in the content"
+    # The link margin means something only if links are counted: the extractor counts the <a href>
+    # of the content it keeps (1,485 on these pages, on 64 of 77; 3,000+ before the main-content
+    # rules removed link lists and navigation), and the densest page still links a lot.
+    assert sum(p.doc.links for p in pages) > 1000, "the extractor counts links in the content"
+    assert sum(1 for p in pages if p.doc.links) > 60
+    assert worst["link_ratio"] > 0.1
 
 
 def test_most_generated_spam_is_dropped_for_the_right_reason() -> None:

@@ -18,8 +18,11 @@ from weft.pipeline.dedup.schema import EDGE_SCHEMA, bucket_schema
 
 from tests.pipeline.dedup.conftest import edit_words, jaccard
 
-LONG = ("aclu", "bbc-1", "nytimes-1", "wikipedia", "medium-3", "heise", "lemonde-1", "folha", "aktualne",
-        "hukumusume", "qq", "gmw", "pixnet", "yahoo-4", "spektrum.de.engelbart", "stackoverflow.com.rust")
+LONG = ("aclu", "bbc-1", "wikipedia", "medium-3", "lemonde-1", "folha", "hukumusume", "gmw", "pixnet", "yahoo-4",
+        "stackoverflow.com.rust")
+"""The pages whose edited copies land in the Jaccard ranges the tests below assume, with the
+article text the extractor keeps (its main-content rules left heise, qq and nytimes-1 too short
+or too even for one range, aktualne and spektrum.de too long for the other)."""
 
 
 def _node(i: int) -> str:

@@ -32,18 +32,18 @@ def test_scripts_without_spaces_become_one_word_per_character(pages: dict[str, s
         cjk_words = [w for w in words if any(_is_cjk(c) for c in w)]
         assert len(cjk_words) > 300, name
         assert all(len(w) == 1 for w in cjk_words), (name, [w for w in cjk_words if len(w) > 1][:5])
-    # Latin words inside Chinese and Japanese pages stay whole.
-    assert "pixnet" in normalise(pages["pixnet"]).split()
-    assert "qq" in normalise(pages["qq"]).split()
+    # Latin words inside Chinese and Japanese pages stay whole ("GPS: N24 39 16.4", "DeepMind的AlphaGo AI").
+    assert "gps" in normalise(pages["pixnet"]).split()
+    assert {"alphago", "ai"} <= set(normalise(pages["qq"]).split())
 
 
 def test_latin_pages_keep_their_words_and_diacritics(pages: dict[str, str]) -> None:
     czech = normalise(pages["aktualne"]).split()
-    assert "gigantům" in czech and "přehlédnout" in czech
+    assert "vítězných" in czech and "přehlédnout" in czech
     german = normalise(pages["heise"]).split()
-    assert "passwörter" in german
+    assert "passwörtern" in german
     french = normalise(pages["lemonde-1"]).split()
-    assert "approuvé" in french and "l" in french  # "l'Assemblée": the apostrophe separates
+    assert "adopté" in french and "l" in french  # "l'Assemblée": the apostrophe separates
 
 
 def test_case_punctuation_spacing_width_and_soft_hyphens_do_not_change_the_text(pages: dict[str, str]) -> None:

@@ -3,6 +3,7 @@ header vs meta precedence, WHATWG label mapping, bogus labels, undecodable bytes
 
 from __future__ import annotations
 
+import codecs
 import random
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 from weft.pipeline.read.charset import (
     decode_html,
     find_meta_charset,
+    html_utf8,
     normalize_charset_label,
     split_content_type,
 )
@@ -212,6 +214,24 @@ def test_random_bytes_never_raise() -> None:
         payload = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 600)))
         text, codec, source = decode_html(payload, labels[i % len(labels)])
         assert isinstance(text, str) and codec and source in ("bom", "http-header", "meta", "detected", "fallback")
+        assert html_utf8(payload, labels[i % len(labels)]) == (text.encode("utf-8"), codec, source)
+
+
+@pytest.mark.parametrize("header", [None, "utf-8", "iso-8859-1", "koi8-r"])
+def test_html_utf8_hands_on_a_utf8_payload_itself(header: str | None) -> None:
+    # A UTF-8 page goes to the parser as the payload it is (no copy); a UTF-8 BOM is left out,
+    # and a page in another codec (or with replaced bytes) is its text encoded.
+    payload = "<meta charset=utf-8><p>Größe 北京 – “quoted“</p>".encode("utf-8")
+    utf8, codec, source = html_utf8(payload, header)
+    assert utf8 is payload and codec == "utf-8" and (utf8, codec, source) == (decode_html(payload, header)[0].encode(), codec, source)
+    with_bom = codecs.BOM_UTF8 + payload
+    assert html_utf8(with_bom, header) == (payload, "utf-8", "bom")
+    russian = "<p>Привет, мир</p>".encode("koi8-r")
+    assert html_utf8(russian, "koi8-r") == ("<p>Привет, мир</p>".encode("utf-8"), "koi8-r", "http-header")
+    damaged = payload[:-9] + b"\xff" + payload[-8:]
+    text, codec, source = decode_html(damaged, header)
+    assert html_utf8(damaged, header) == (text.encode("utf-8"), codec, source)
+    assert "\ufffd" in text or codec != "utf-8"  # replaced, or read as the declared legacy codec
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 SAMPLES = SampleConfig(max_length=144, tokens_per_image=4, image=ImageTransform(size=16))
 MODEL = DecoderConfig.for_samples(SAMPLES, d_model=64, layers=2, heads=4, patch_size=4)
-STEPS, BATCH, LR = 200, 16, 3e-3
+STEPS, BATCH, LR = 150, 16, 3e-3
 CHANCE = 1 / len(COLOURS)
 
 

@@ -21,14 +21,22 @@ import pytest
 WEFT = str(Path(sys.executable).parent / "weft")
 
 
-def _inputs(shared_data: Path) -> list[str]:
+SOME = ("warc/cc/resiliparse_CC-MAIN-2020-34_warcfile.warc.gz", "warc/other/ipwb_ARCHIVEIT-2698-sample-1.warc.gz",
+        "warc/other/nodewarc_books.toscrape.warc", "warc/other/ukwa_data.gov.uk_BL-20140325121225068.warc.gz")
+"""112 pages with archived images, near-duplicates and URL duplicates: enough units to kill a job
+between them, for the tests that run a job more than the in-process kill points do (dedup, Ray)."""
+
+
+def _inputs(shared_data: Path, some: bool = False) -> list[str]:
+    if some:
+        return [str(shared_data / p) for p in SOME]
     return sorted(str(p) for p in (shared_data / "warc").rglob("*") if p.name.endswith((".warc", ".warc.gz", ".arc")))
 
 
-def _argv(shared_data: Path, out: Path, executor: str, *extra: str, job: str = "kosmos1") -> list[str]:
+def _argv(shared_data: Path, out: Path, executor: str, *extra: str, job: str = "kosmos1", some: bool = False) -> list[str]:
     argv = [WEFT, "run", job, "--output", str(out), "--no-download", "--executor", executor, "--num-cpus", "2",
             "--set", "read.pages_per_chunk=7", "--set", "images.urls_per_shard=50", *extra]
-    for path in _inputs(shared_data):
+    for path in _inputs(shared_data, some):
         argv += ["--input", path]
     return argv
 
@@ -80,8 +88,8 @@ def reference(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> di
 
 
 def _kill_then_resume(shared_data: Path, out: Path, executor: str, step: str, count: int, reference: dict[str, str],
-                      check_refusals: bool = False, job: str = "kosmos1") -> None:
-    _run_and_kill(_argv(shared_data, out, executor, job=job), out, step, count)
+                      check_refusals: bool = False, job: str = "kosmos1", some: bool = False) -> None:
+    _run_and_kill(_argv(shared_data, out, executor, job=job, some=some), out, step, count)
     finished = _finished_units(out)
     assert finished, "nothing had finished at the kill"
     if check_refusals:
@@ -92,7 +100,7 @@ def _kill_then_resume(shared_data: Path, out: Path, executor: str, step: str, co
         other = subprocess.run(_argv(shared_data, out, executor, "--set", "read.pages_per_chunk=8", "--resume"), env=_env(),
                                capture_output=True, text=True, timeout=120)
         assert other.returncode == 2 and "holds another job (its config_sha256 differ)" in other.stderr
-    resumed = subprocess.run(_argv(shared_data, out, executor, "--resume", job=job), env=_env(), capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(_argv(shared_data, out, executor, "--resume", job=job, some=some), env=_env(), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert _outputs(out) == reference
     # What had finished was not done again: its markers were not rewritten.
@@ -107,24 +115,28 @@ def test_killed_local_job_resumes_to_identical_output(shared_data: Path, tmp_pat
     _kill_then_resume(shared_data, tmp_path / "out", "local", step, count, reference, check_refusals=step == "documents")
 
 
-@pytest.fixture(scope="module")
-def dedup_reference(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The demo job (Kosmos-1 plus dedup) on the same inputs, never interrupted."""
-    out = tmp_path_factory.mktemp("dedup-reference") / "out"
-    done = subprocess.run(_argv(shared_data, out, "local", job="demo"), env=_env(), capture_output=True, text=True, timeout=300)
+def _reference(shared_data: Path, out: Path, job: str) -> dict[str, str]:
+    """`job` on `SOME`, in process, never interrupted."""
+    done = subprocess.run(_argv(shared_data, out, "local", job=job, some=True), env=_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return _outputs(out)
+
+
+@pytest.fixture(scope="module")
+def dedup_reference(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The demo job (Kosmos-1 plus dedup), never interrupted."""
+    return _reference(shared_data, tmp_path_factory.mktemp("dedup-reference") / "out", "demo")
 
 
 @pytest.mark.parametrize("step, count", [("dedup_components", 1), ("dedup", 4)],
                          ids=["between-component-rounds", "while-assigning-duplicates"])
 def test_killed_dedup_job_resumes_to_identical_output(shared_data: Path, tmp_path: Path, dedup_reference: dict[str, str],
                                                       step: str, count: int) -> None:
-    _kill_then_resume(shared_data, tmp_path / "out", "local", step, count, dedup_reference, job="demo")
+    _kill_then_resume(shared_data, tmp_path / "out", "local", step, count, dedup_reference, job="demo", some=True)
 
 
 @pytest.mark.ray
 @pytest.mark.parametrize("step, count", [("finalize", 3)], ids=["while-writing"])
-def test_killed_ray_driver_resumes_to_identical_output(shared_data: Path, tmp_path: Path, reference: dict[str, str],
-                                                       step: str, count: int) -> None:
-    _kill_then_resume(shared_data, tmp_path / "out", "ray", step, count, reference)
+def test_killed_ray_driver_resumes_to_identical_output(shared_data: Path, tmp_path: Path, step: str, count: int) -> None:
+    reference = _reference(shared_data, tmp_path / "reference", "kosmos1")
+    _kill_then_resume(shared_data, tmp_path / "out", "ray", step, count, reference, some=True)

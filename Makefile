@@ -43,6 +43,7 @@ bench: install-test
 	$(PY) benchmarks/bench_train_loader.py
 	$(PY) benchmarks/dedup_quality.py
 	$(PY) benchmarks/bench_dedup.py
+	$(PY) benchmarks/bench_dedup_job.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info weft-demo-output

@@ -64,6 +64,8 @@ from typing import Any
 
 import numpy as np
 
+from proctree import tree
+
 BENCH = Path(__file__).resolve().parent
 DEDUP_RULES = ({"name": "dedup_url_v1"}, {"name": "dedup_text_v1"}, {"name": "dedup_minhash_v1"})
 """What a text-only job with dedup lists for its dedup stage (demo.toml, obelics_like.toml), at
@@ -297,28 +299,6 @@ def child_baseline(name: str, out: Path) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- /proc sampling
 
-def _children() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    return children
-
-
-def _tree(root: int) -> list[int]:
-    children = _children()
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
-
-
 MEMORY = ("rss", "pss", "anon", "shm", "own")
 """What is sampled per process: RSS; PSS (shared pages divided among the processes that map them);
 its anonymous memory (heap: what the process itself holds); its share of shared memory, which
@@ -379,7 +359,7 @@ class TreeSampler:
     def _loop(self) -> None:
         while not self.stop.is_set():
             sample, titles = {}, {}
-            for pid in _tree(self.root):
+            for pid in tree(self.root):
                 got = _proc(pid)
                 if got is None or not got[0]:
                     continue

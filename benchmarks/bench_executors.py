@@ -26,25 +26,9 @@ import time
 from pathlib import Path
 
 from bench_warcs import build_warc, shared_pages
+from proctree import tree
 
 WEFT = str(Path(sys.executable).parent / "weft")
-
-
-def _tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
 
 
 def _memory(pids: list[int]) -> tuple[int, int]:
@@ -71,7 +55,7 @@ def run(argv: list[str], pin: bool) -> dict[str, float]:
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
         peak_rss = peak_pss = 0
         while proc.poll() is None:
-            rss, pss = _memory(_tree(proc.pid))
+            rss, pss = _memory(tree(proc.pid))
             peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.1)
         wall = time.perf_counter() - started

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from weft.pipeline.layout import OutputLayout
-from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Rounds, Shared, run_chain
+from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Shared, run_chain, run_phases
 from weft.pipeline.run.watch import PhaseWatch
 from weft.pipeline.stage import Stage
 
@@ -29,15 +29,8 @@ class LocalExecutor:
         watch = watch or PhaseWatch(log)
         shared = Shared()
         log("weft: running in this process (executor local)")
-        for phase in plan.phases:
-            with watch.phase(phase):
-                if isinstance(phase, MapInputs):
-                    self.map_inputs(phase, inputs, layout, shared)
-                elif isinstance(phase, Rounds):
-                    for exchange in phase.rounds(layout):
-                        self.exchange(exchange, layout, shared)
-                else:
-                    self.exchange(phase, layout, shared)
+        run_phases(plan, layout, watch, lambda phase: self.map_inputs(phase, inputs, layout, shared),
+                   lambda phase: self.exchange(phase, layout, shared))
         return {"name": "local", "mode": "local", "cpus": 1, "nodes": 1}
 
     def map_inputs(self, phase: MapInputs, inputs: list[str], layout: OutputLayout, shared: Shared) -> None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from weft.jobs.errors import UserError
 from weft.jobs.spec import JobConfig
@@ -55,6 +55,7 @@ from weft.pipeline.run.dedup_phases import dedup_phases
 from weft.pipeline.run.phases import (  # noqa: F401  (re-exported: the executors' vocabulary)
     Exchange, MapInputs, Phase, Regroup, Rounds, Shared, Source, StageFactory, files_in,
 )
+from weft.pipeline.run.watch import PhaseWatch
 from weft.pipeline.stage import Stage
 from weft.pipeline.write.stage import WriteStage
 
@@ -187,6 +188,22 @@ def image_phase(cfg: JobConfig, layout: OutputLayout, staged_step: str, *, dedup
             ), step=FINALIZE_STEP),
         ),
     )
+
+
+def run_phases(plan: Plan, layout: OutputLayout, watch: PhaseWatch, map_inputs: Callable[[MapInputs], None],
+               exchange: Callable[[Exchange], None]) -> None:
+    """Every phase of `plan` in order, each timed by `watch`, through an executor's two ways of
+    running work: `map_inputs` for a `MapInputs` phase, `exchange` for an `Exchange` and for each
+    round of a `Rounds` phase (the next round is asked for once the previous one has run)."""
+    for phase in plan.phases:
+        with watch.phase(phase):
+            if isinstance(phase, MapInputs):
+                map_inputs(phase)
+            elif isinstance(phase, Rounds):
+                for round_exchange in phase.rounds(layout):
+                    exchange(round_exchange)
+            else:
+                exchange(phase)
 
 
 def run_chain(stages: list[Stage], batch: Any) -> Any:

@@ -39,7 +39,7 @@ import pyarrow as pa
 from weft.jobs.errors import UserError
 from weft.jobs.spec import RayConfig
 from weft.pipeline.layout import OutputLayout
-from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Rounds, Shared, Source, run_chain
+from weft.pipeline.run.plan import Exchange, MapInputs, Plan, Shared, Source, run_chain, run_phases
 from weft.pipeline.run.watch import PhaseWatch
 from weft.pipeline.stage import Stage
 
@@ -239,15 +239,8 @@ class RayExecutor:
                 budget = _RayBudget(ray.remote(_BudgetActor).options(num_cpus=0).remote(limit))
             shared = Shared(budget=budget)
             self.slots = itertools.count()
-            for phase in plan.phases:
-                with watch.phase(phase):
-                    if isinstance(phase, MapInputs):
-                        self.map_inputs(phase, inputs, layout, shared)
-                    elif isinstance(phase, Rounds):
-                        for exchange in phase.rounds(layout):
-                            self.exchange(exchange, layout, shared)
-                    else:
-                        self.exchange(phase, layout, shared)
+            run_phases(plan, layout, watch, lambda phase: self.map_inputs(phase, inputs, layout, shared),
+                       lambda phase: self.exchange(phase, layout, shared))
             stopping = time.perf_counter()
         log(f"weft: Ray stopped in {time.perf_counter() - stopping:.1f} s")
         return {"name": "ray", **info}

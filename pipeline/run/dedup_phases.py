@@ -16,6 +16,7 @@ stage, or write it.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Iterator
 
 from weft.pipeline.dedup.assign import (
@@ -88,8 +89,11 @@ def dedup_phases(settings: DedupSettings, layout: OutputLayout, filters: tuple[d
     components = Rounds("dedup components", barrier="every key partition decided; the edges of all partitions meet by node",
                         rounds=rounds, describe=round_exchange(1, 1))
 
-    def final_edges(lay: OutputLayout):
+    def final_edges(lay: OutputLayout) -> list[Path]:
         return edge_files(lay, _read(lay, FINAL)["rounds"])
+
+    def assign_parts(lay: OutputLayout) -> int:
+        return settings.partitions(kept_documents(lay, documents_step))
 
     assign = Exchange(
         "dedup assign",
@@ -100,7 +104,7 @@ def dedup_phases(settings: DedupSettings, layout: OutputLayout, filters: tuple[d
             Source("staged documents", docs, STAGED_COLUMNS,
                    lambda parts: DocRows(parts, signatures=settings.minhash is not None), with_path=True),
         ),
-        partitions=lambda lay: settings.partitions(kept_documents(lay, documents_step)),
+        partitions=assign_parts,
         steps=(
             Regroup("part", (lambda _s: JoinNodes(assign_parts(layout)),)),  # members go to their root's partition
             Regroup("part", (lambda _s: Clusters(layout, settings.text),)),
@@ -111,10 +115,6 @@ def dedup_phases(settings: DedupSettings, layout: OutputLayout, filters: tuple[d
             ) + finish, step=finish_step),
         ),
     )
-
-    def assign_parts(lay: OutputLayout) -> int:
-        return settings.partitions(kept_documents(lay, documents_step))
-
     return keys, components, assign
 
 

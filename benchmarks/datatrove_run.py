@@ -4,7 +4,7 @@ Runs inside the datatrove venv (`make bench-venv`: `benchmarks/.venv-datatrove`,
 `benchmarks/requirements-datatrove.txt`), never in weft's: datatrove's `processing` extra pins
 trafilatura<1.12, weft's `bench` extra trafilatura 2.3.1.
 
-    WarcReader -> Trafilatura -> LanguageFilter (fastText lid.176, English) -> MinhashDedupSignature
+    WarcReader -> Trafilatura -> LanguageFilter (fastText lid.176, English only) -> MinhashDedupSignature
 
 with `LocalPipelineExecutor(tasks=1, workers=1)`, MinHash of word 5-grams with 16 buckets x 8
 hashes (128 permutations, as weft's `dedup_minhash_v1`). With `--full-dedup`, also datatrove's
@@ -68,8 +68,10 @@ def main() -> None:
     config = MinhashConfig(n_grams=5, num_buckets=16, hashes_per_bucket=8, hash_config=HashConfig(precision=64))
     signatures = [
         WarcReader(str(args.warc.parent), glob_pattern=args.warc.name),
-        Trafilatura(),
-        LanguageFilter(),
+        Trafilatura(),  # its defaults: favour_precision, timeout 1 s, trafilatura's own deduplicate=True
+        # English only, as weft's rule (its default keeps every language); "en" is lid.176's label
+        # (datatrove's Languages.english is "eng", which FT176LID never predicts: it would drop all)
+        LanguageFilter(languages=["en"]),
     ]
     if args.full_dedup:
         signatures.append(JsonlWriter(str(work / "docs")))
@@ -80,7 +82,7 @@ def main() -> None:
                                   logging_dir=str(work / "logs" / "signatures")).run()
     seconds["signatures"] = time.perf_counter() - t
     # documents in and out of each step, to set next to weft's table
-    counts = {step.name: {key: int(step.stats[key].total) for key in ("total", "forwarded", "dropped") if key in step.stats}
+    counts = {step.name: {key: int(value.total) for key, value in step.stats.items() if key != "doc_len"}
               for step in stats.stats}
     if args.full_dedup:
         stages = {

@@ -8,7 +8,7 @@ export RAY_USAGE_STATS_ENABLED := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
 
-.PHONY: demo test install install-test browser bench clean
+.PHONY: demo test install install-test browser bench bench-venv bench-datatrove clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,23 @@ demo: install
 test: install-test browser
 	$(PY) -m pytest
 
-bench: install-test
+# datatrove for benchmarks/bench_vs_datatrove.py, in a venv of its own (its trafilatura pin
+# conflicts with the `bench` extra); never installed into .venv.
+DT_VENV := benchmarks/.venv-datatrove
+$(DT_VENV)/.installed: benchmarks/requirements-datatrove.txt
+	test -x $(DT_VENV)/bin/python || $(PYTHON) -m venv $(DT_VENV)
+	$(DT_VENV)/bin/pip install -q -r benchmarks/requirements-datatrove.txt
+	touch $@
+
+bench-venv: $(DT_VENV)/.installed
+
+# weft and datatrove side by side on one WARC, one core each: real pages (mean ~183 KB), then
+# Common Crawl-sized ones (<= 100 KB).
+bench-datatrove: install-test bench-venv
+	$(PY) benchmarks/bench_vs_datatrove.py
+	$(PY) benchmarks/bench_vs_datatrove.py --max-page-kb 100
+
+bench: install-test bench-venv
 	$(PY) benchmarks/bench_executors.py
 	$(PY) benchmarks/bench_read_extract.py
 	$(PY) benchmarks/bench_images.py
@@ -44,6 +60,8 @@ bench: install-test
 	$(PY) benchmarks/dedup_quality.py
 	$(PY) benchmarks/bench_dedup.py
 	$(PY) benchmarks/bench_dedup_job.py
+	$(PY) benchmarks/bench_vs_datatrove.py
+	$(PY) benchmarks/bench_vs_datatrove.py --max-page-kb 100
 
 clean:
-	rm -rf $(VENV) build *.egg-info weft-demo-output
+	rm -rf $(VENV) $(DT_VENV) build *.egg-info weft-demo-output

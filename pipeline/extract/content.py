@@ -109,7 +109,7 @@ from bisect import bisect_left
 from functools import lru_cache
 from itertools import accumulate
 
-from weft.pipeline.extract.tags import TAG_ID
+from weft.pipeline.extract.tags import ID_ARTICLE, ID_MAIN, TAG_ID
 from weft.pipeline.extract.walk import IT_DROP, IT_IMAGE, IT_PARA, IT_SKIPPED, SegmentBuilder
 from weft.pipeline.extract.image_slots import ImageFields
 
@@ -128,15 +128,15 @@ REMOVED_NEGATIVE_CLASS = "negative_class"
 REMOVED_LINK_DENSE = "link_dense"
 REMOVED_TOO_SHORT = "too_short"
 
+_ANCESTOR_SHARES = (1, 2, 6, 9, 12)
+"""A paragraph's score is divided by these for its parent and the next four ancestors (Readability)."""
 _HEADINGS = frozenset(TAG_ID[f"h{i}"] for i in range(1, 7))
 _ID_UL = TAG_ID["ul"]
 _ID_OL = TAG_ID["ol"]
 _ID_TABLE = TAG_ID["table"]
 _ID_P = TAG_ID["p"]
-_ID_ARTICLE = TAG_ID["article"]
-_ID_MAIN = TAG_ID["main"]
 _ID_BODY = TAG_ID["body"]
-_NEVER_UNLIKELY = frozenset((TAG_ID["html"], _ID_BODY, _ID_ARTICLE, _ID_MAIN))
+_NEVER_UNLIKELY = frozenset((TAG_ID["html"], _ID_BODY, ID_ARTICLE, ID_MAIN))
 _CLEANED = frozenset((TAG_ID["div"], _ID_UL, _ID_OL, _ID_TABLE, TAG_ID["section"]))
 _TAG_PRIOR = {TAG_ID["div"]: 5, TAG_ID["pre"]: 3, TAG_ID["td"]: 3, TAG_ID["blockquote"]: 3,
               TAG_ID["address"]: -3, _ID_OL: -3, _ID_UL: -3, TAG_ID["dl"]: -3,
@@ -339,22 +339,14 @@ def _select(page: _Page, unlikely: list[str | None], weigh: bool, title_box: int
     for b, value in page.scorable:
         if unlikely[b] is not None:
             continue
-        # the parent gets the score, the next four ancestors 1/2, 1/6, 1/9, 1/12 (unrolled: this
-        # runs five times for every paragraph)
+        # the parent gets the score, the next four ancestors 1/2, 1/6, 1/9, 1/12 (box 0, the
+        # root's parent, collects what passes the top and is dropped below)
         a = parent[b]
-        score[a] = get(a, 0.0) + value / 1
-        if a:
+        for share in _ANCESTOR_SHARES:
+            score[a] = get(a, 0.0) + value / share
+            if not a:
+                break
             a = parent[a]
-            score[a] = get(a, 0.0) + value / 2
-            if a:
-                a = parent[a]
-                score[a] = get(a, 0.0) + value / 6
-                if a:
-                    a = parent[a]
-                    score[a] = get(a, 0.0) + value / 9
-                    if a:
-                        a = parent[a]
-                        score[a] = get(a, 0.0) + value / 12
     score.pop(0, None)
     if not score:
         return None

@@ -37,6 +37,8 @@ from weft.filters.verdict import KEEP, Scores, Stage, Verdict, drop
 from weft.schemas.document import Document
 
 PASS_URL, PASS_TEXT, PASS_MINHASH = "url", "text", "minhash"
+PASSES = (PASS_URL, PASS_TEXT, PASS_MINHASH)
+"""Which pass found a duplicate: the value of `DedupInfo.duplicate_reason` and of the `pass` score."""
 
 
 def _facts(doc: Document) -> Scores:

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-REASON_URL = "url"
-REASON_TEXT = "text"
-REASON_MINHASH = "minhash"
-REASONS = (REASON_URL, REASON_TEXT, REASON_MINHASH)
+from weft.filters.dedup import PASS_MINHASH, PASS_TEXT, PASS_URL, PASSES
+
+# The pass names are the dedup rules' (filters/dedup.py), which decide from them.
+REASON_URL, REASON_TEXT, REASON_MINHASH = PASS_URL, PASS_TEXT, PASS_MINHASH
+REASONS = PASSES
 
 
 def bucket_schema(num_perm: int) -> pa.Schema:

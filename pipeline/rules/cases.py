@@ -61,6 +61,7 @@ from typing import Any, Mapping
 from urllib.parse import urljoin
 
 from weft.filters.chain import FilterPipeline
+from weft.filters.dedup import PASSES
 from weft.filters.rule import JobCounts
 from weft.filters.verdict import DocResult
 from weft.filters.registry import build
@@ -70,7 +71,6 @@ from weft.schemas.document import DedupInfo, Document, FetchResult, ImageInfo, I
 DEFAULT_URL = "https://example.com/case"
 _CASE_KEYS = {"description", "job", "filters", "input", "images", "dedup", "expect"}
 _DEDUP_KEYS = {"duplicate_of", "pass", "jaccard", "cluster_size"}
-_PASSES = ("url", "text", "minhash")
 _INPUT_KEYS = {"url", "doc_id", "html", "segments", "links", "html_lang", "title"}
 _IMAGE_REQUIRED = ("width", "height", "colour_spread", "dominant_fraction", "grayscale")
 _IMAGE_OPTIONAL = {"opaque_fraction", "format", "mode", "frames", "sha256", "phash", "documents"}
@@ -243,8 +243,8 @@ def _dedup_facts(table: Any, doc_id: str) -> DedupInfo | None:
     found = table.get("pass")
     if (duplicate_of is None) != (found is None):
         raise CaseError("[dedup] a duplicate names both duplicate_of and pass")
-    if found is not None and found not in _PASSES:
-        raise CaseError(f"[dedup] pass must be one of {', '.join(_PASSES)}, got {found!r}")
+    if found is not None and found not in PASSES:
+        raise CaseError(f"[dedup] pass must be one of {', '.join(PASSES)}, got {found!r}")
     jaccard = table.get("jaccard")
     return DedupInfo(cluster_id=str(duplicate_of or doc_id), cluster_size=int(table.get("cluster_size", 2 if duplicate_of else 1)),
                      duplicate_of=str(duplicate_of) if duplicate_of else None, duplicate_reason=found,

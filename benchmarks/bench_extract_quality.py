@@ -28,7 +28,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench_warcs import SHARED_HTML
-from extract_scoring import PRF, image_keys, image_keys_of_html, match_images, prf, reference_text, score_text
+from extract_scoring import image_keys, image_keys_of_html, match_images, prf, reference_text, score_text
 from weft.pipeline.extract.extractor import extract
 from weft.pipeline.read.charset import decode_html
 from weft.schemas.document import ImageSlot, TextBlock

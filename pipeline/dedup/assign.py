@@ -112,9 +112,9 @@ class DocRows(Stage):
         self.signatures = signatures
 
     def process(self, batch: pa.Table) -> pa.Table:
-        stems = {Path(p).name.removesuffix(".parquet") for p in batch.column("path").to_pylist()}
+        stems = {p: Path(p).name.removesuffix(".parquet") for p in pc.unique(batch.column("path")).to_pylist()}
         kept, nodes = staged_nodes(batch)
-        stem_of_row = [Path(p).name.removesuffix(".parquet") for p in kept.column("path").to_pylist()]
+        stem_of_row = [stems[p] for p in kept.column("path").to_pylist()]
         node_list = nodes.to_pylist()
         n = len(node_list)
         docs = pa.table({
@@ -122,7 +122,7 @@ class DocRows(Stage):
             "node": nodes, "stem": pa.array(stem_of_row, pa.string()), "text_hash": kept.column("text_hash"),
             "signature": kept.column("minhash") if self.signatures else pa.nulls(n, pa.list_(pa.uint32())),
         })
-        chunk_rows = _table([{"part": partition_of([s], self.parts)[0].as_py(), "kind": CHUNK_ROW, "stem": s} for s in sorted(stems)])
+        chunk_rows = _table([{"part": partition_of([s], self.parts)[0].as_py(), "kind": CHUNK_ROW, "stem": s} for s in sorted(stems.values())])
         return pa.concat_tables([_fill(docs), chunk_rows])
 
 

@@ -23,14 +23,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from weft.pipeline.chunk import KEPT
 from weft.pipeline.dedup.buckets import bucket_edges, bucket_rows
 from weft.pipeline.dedup.components import edge_table, local_stars
 from weft.pipeline.dedup.exact import exact_rows, url_duplicates, url_key
 from weft.pipeline.dedup.keys import node_keys, partition_of
-from weft.pipeline.dedup.minhash import signature_column
 from weft.pipeline.dedup.settings import DedupSettings
 from weft.pipeline.layout import OutputLayout, write_parquet_atomic
 from weft.pipeline.markers import has_marker, write_marker
@@ -168,8 +166,3 @@ def _text_pairs(text: pa.Table) -> list[tuple[str, str]]:
 def fact_files(layout: OutputLayout) -> list[Path]:
     directory = layout.dedup_keys_dir
     return sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
-
-
-def read_facts(path: Path, kind: str) -> pa.Table:
-    table = pq.read_table(path)
-    return table.filter(pc.equal(table.column("kind"), kind))

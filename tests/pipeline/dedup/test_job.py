@@ -93,7 +93,6 @@ def corpus(pages: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> d
     new = ("http://news.example/front", "2024-04-10T00:00:00Z", pages["lemonde-1"] + "\n\n" + pages["folha"])
     first.append(old)
     second.append(new)
-    heise = _doc_id("http://origin.example/heise", "2024-01-06T00:00:00Z")
     expect[_doc_id(*old[:2])] = ("dedup_url_v1:same_url", _doc_id(*new[:2]))
     expect[_doc_id(*new[:2])] = ("kept", None)
     # The old capture had heise's text exactly, but the URL pass dropped it, so it cannot

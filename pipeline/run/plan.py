@@ -24,8 +24,8 @@ what a stage does; they know the two kinds of phase:
 
 Every unit of work ends by writing its completion marker (`pipeline/markers.py`); the manifest
 adds them up, so what the executor returns does not matter and cannot diverge between executors.
-Adding a barrier (dedup, say) is adding a phase here, not changing an executor, unless it needs a
-new kind of phase.
+Adding a barrier is adding phases here, not changing an executor, unless it needs a new kind of
+phase: the dedup barrier (`pipeline/run/dedup_phases.py`) added `Rounds` and nothing else.
 """
 
 from __future__ import annotations

@@ -138,6 +138,12 @@ class DedupMinHashParams(FilterParams):
     max_exact_bucket: int = param(1024, "LSH buckets up to this many documents have every pair verified; larger ones (templated pages) are verified against anchors.", min=2)
     bucket_anchors: int = param(64, "Anchors per oversized bucket (pipeline/dedup/buckets.py).", min=1)
 
+    def check(self) -> None:
+        # A weight of 0 or 1 leaves one of the two error areas unweighted, and the optimum flat:
+        # which (bands, rows) wins is then decided by rounding alone.
+        if not 0.0 < self.false_negative_weight < 1.0:
+            raise ValueError(f"false_negative_weight must be between 0 and 1 (exclusive), got {self.false_negative_weight}")
+
 
 class DedupMinHash(_DedupRule):
     """Keep one document of each cluster of near-duplicates (MinHash LSH, connected components).

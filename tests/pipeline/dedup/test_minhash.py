@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,8 @@ from datasketch import MinHash, MinHashLSH
 
 from weft.jobs.errors import UserError
 from weft.pipeline.dedup.minhash import (
-    EMPTY_VALUE, MinHashConfig, Signer, band_keys, estimated_jaccard, is_empty, signature_column, signatures_of,
+    EMPTY_VALUE, MinHashConfig, Signer, band_keys, estimated_jaccard, is_empty, lsh_params, permutations, signature_column,
+    signatures_of,
 )
 from weft.pipeline.dedup.text import normalise, shingles
 
@@ -56,14 +59,37 @@ def test_a_signer_ships_to_workers_as_its_config(pages: dict[str, str]) -> None:
     np.testing.assert_array_equal(pickle.loads(shipped).sign([pages["folha"]]), signer.sign([pages["folha"]]))
 
 
-@pytest.mark.parametrize("num_perm", [64, 128, 256])
-@pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9])
-def test_bands_and_rows_are_the_ones_datasketch_chooses(num_perm: int, threshold: float) -> None:
-    for weights in ((0.5, 0.5), (0.2, 0.8)):
-        cfg = MinHashConfig(num_perm=num_perm, threshold=threshold, weights=weights)
-        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
-        assert (cfg.bands, cfg.rows) == (lsh.b, lsh.r)
-        assert cfg.bands * cfg.rows <= num_perm
+@pytest.mark.parametrize("num_perm", [8, 16, 64, 100, 128, 256])
+def test_bands_and_rows_are_the_ones_datasketch_chooses(num_perm: int) -> None:
+    checked = 0
+    for threshold in (0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+        for weights in ((0.5, 0.5), (0.2, 0.8), (0.9, 0.1), (0.01, 0.99)):
+            if (bands := lsh_params(threshold, num_perm, weights)[0]) < 2:
+                continue  # MinHashConfig refuses it, but the choice must still be datasketch's
+            cfg = MinHashConfig(num_perm=num_perm, threshold=threshold, weights=weights)
+            lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=weights)
+            assert (cfg.bands, cfg.rows) == (lsh.b, lsh.r), (threshold, weights)
+            assert cfg.bands * cfg.rows <= num_perm and cfg.bands == bands
+            checked += 1
+    assert checked >= 20  # of 36 (threshold, weights) pairs; small num_perm gives 1 band at high thresholds
+
+
+@pytest.mark.parametrize("num_perm,seed", [(128, 1), (64, 42), (256, 0)])
+def test_permutations_are_datasketchs(num_perm: int, seed: int) -> None:
+    a, b = permutations(num_perm, seed)
+    expected_a, expected_b = MinHash(num_perm=num_perm, seed=seed).permutations
+    np.testing.assert_array_equal(a, expected_a)
+    np.testing.assert_array_equal(b, expected_b)
+    assert a.dtype == expected_a.dtype == np.uint32 and (a % 2 == 1).all()
+
+
+def test_signing_does_not_import_datasketch_or_scipy() -> None:
+    """Importing scipy (datasketch does) cost 0.45 s of every run's and every worker's start-up."""
+    code = ("import sys; from weft.pipeline.dedup.minhash import Signer, MinHashConfig; "
+            "Signer(MinHashConfig(threshold=0.7)).sign(['a b c d e f']); "
+            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_default_lsh_parameters() -> None:
@@ -75,7 +101,7 @@ def test_default_lsh_parameters() -> None:
 
 
 @pytest.mark.parametrize("bad", [dict(num_perm=1), dict(ngram=0), dict(threshold=1.0), dict(threshold=0.0),
-                                 dict(weights=(0.7, 0.7)), dict(threshold=0.95, num_perm=4)])
+                                 dict(weights=(0.7, 0.7)), dict(weights=(0.0, 1.0)), dict(threshold=0.95, num_perm=4)])
 def test_a_config_that_cannot_work_is_a_user_error(bad: dict) -> None:
     with pytest.raises(UserError):
         MinHashConfig(**bad)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 import pyarrow as pa
 
 from weft.jobs.spec import JobConfig
@@ -116,9 +117,7 @@ class ReadStage(Stage):
 
 def _page_table(tag: str, chunk: int, first: int, pages: list[Page]) -> pa.Table:
     """Column by column: building Arrow arrays from lists is several times cheaper than from one
-    dict per page, and a chunk can hold hundreds of megabytes of HTML. The HTML goes in as the
-    pages' UTF-8 bytes, checked as UTF-8 by the cast (0.015 ms a 60 kB page, against 0.045 ms
-    from `str`, which Arrow has to encode)."""
+    dict per page, and a chunk can hold hundreds of megabytes of HTML."""
     n = len(pages)
     return pa.Table.from_arrays(
         [
@@ -126,10 +125,21 @@ def _page_table(tag: str, chunk: int, first: int, pages: list[Page]) -> pa.Table
             pa.array([chunk] * n, pa.int32()),
             pa.array([n] * n, pa.int32()),
             pa.array(range(first, first + n), pa.int64()),
-            pa.array([p.html_utf8 for p in pages], pa.large_binary()).cast(pa.large_string()),
+            _html_column([p.html_utf8 for p in pages]),
             pa.array([p.payload_bytes for p in pages], pa.int64()),
             pa.array([p.truncated for p in pages], pa.bool_()),
             pa.array([provenance_to_dict(p.provenance) for p in pages], PROVENANCE_TYPE),
         ],
         schema=PAGE_SCHEMA,
     )
+
+
+def _html_column(pages: list[bytes]) -> pa.Array:
+    """The pages' UTF-8 as one large_string array: the bytes joined into one buffer with their
+    offsets beside it, checked as UTF-8 in place. Converting the list of bytes with `pa.array`
+    and casting took 0.13 ms a 200 kB page in the reading loop, this 0.04 ms."""
+    offsets = np.zeros(len(pages) + 1, dtype=np.int64)
+    np.cumsum([len(page) for page in pages], out=offsets[1:])
+    column = pa.LargeStringArray.from_buffers(len(pages), pa.py_buffer(offsets), pa.py_buffer(b"".join(pages)))
+    column.validate(full=True)  # the reader hands on UTF-8 only; a page that is not must fail here, not in a later stage
+    return column

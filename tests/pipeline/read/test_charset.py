@@ -14,6 +14,7 @@ from weft.pipeline.read.charset import (
     decode_html,
     find_meta_charset,
     html_utf8,
+    is_utf8,
     normalize_charset_label,
     split_content_type,
 )
@@ -215,6 +216,32 @@ def test_random_bytes_never_raise() -> None:
         text, codec, source = decode_html(payload, labels[i % len(labels)])
         assert isinstance(text, str) and codec and source in ("bom", "http-header", "meta", "detected", "fallback")
         assert html_utf8(payload, labels[i % len(labels)]) == (text.encode("utf-8"), codec, source)
+
+
+def _strict_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_is_utf8_judges_as_a_strict_decode_does(cc_pages) -> None:
+    tricky = [
+        b"", b"plain", "Größe 北京 😀".encode(), b"\xc0\xaf", b"\xe0\x80\xaf", b"\xf0\x80\x80\xaf",  # overlong
+        b"\xed\xa0\x80", b"\xed\xbf\xbf", "\ud7ff".encode(), "\ue000".encode(),  # surrogates and their neighbours
+        b"\xf4\x90\x80\x80", "\U0010ffff".encode(), b"\xf5\x80\x80\x80", b"\xff", b"\xfe",  # past U+10FFFF
+        b"abc\xe2\x82", b"\x80", b"\xc3", b"a\x00b", "é".encode()[:1] + b"x",  # cut, stray, NUL
+    ]
+    rng = random.Random(7)
+    tricky += [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 12))) for _ in range(3000)]
+    # valid text cut at every byte of a multi-byte character
+    word = "naïve 北京 😀".encode()
+    tricky += [word[:i] for i in range(len(word) + 1)]
+    tricky += [payload for payload, _charset in cc_pages.values()]
+    for data in tricky:
+        assert is_utf8(data) == _strict_utf8(data), data[:40]
+    assert sum(map(is_utf8, tricky)) > 50 and not all(map(is_utf8, tricky))
 
 
 @pytest.mark.parametrize("header", [None, "utf-8", "iso-8859-1", "koi8-r"])

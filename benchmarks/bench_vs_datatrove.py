@@ -28,7 +28,7 @@ by this process, which itself is not pinned.
 
     make bench-venv   # once: benchmarks/.venv-datatrove from benchmarks/requirements-datatrove.txt
     python benchmarks/bench_vs_datatrove.py [--pages 3000] [--rounds 2] [--max-page-kb 100]
-        [--datatrove-full-dedup] [--no-taskset]
+        [--datatrove-full-dedup] [--no-taskset] [--only 'weft local,weft ray']
 """
 
 from __future__ import annotations
@@ -128,8 +128,11 @@ def main() -> None:
     ap.add_argument("--datatrove-full-dedup", action="store_true",
                     help="also run datatrove with its MinHash buckets, cluster and filter stages")
     ap.add_argument("--no-taskset", action="store_true", help="do not hold the process trees to one core")
+    ap.add_argument("--only", default="", help="run only these contenders, comma-separated (e.g. 'weft local,weft ray' "
+                                               "to see how memory grows with --pages; no ratio is printed without datatrove)")
     args = ap.parse_args()
-    if not DT_PYTHON.exists():
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if (not only or any(name.startswith("datatrove") for name in only)) and not DT_PYTHON.exists():
         raise SystemExit(f"{DT_PYTHON} missing: run `make bench-venv` first")
     pin = not args.no_taskset and shutil.which("taskset") is not None
     model = lid_model()
@@ -156,6 +159,11 @@ def main() -> None:
         }
         if args.datatrove_full_dedup:
             contenders["datatrove+dedup"] = (contenders["datatrove"][0] + ["--full-dedup"], dt_env)
+        if only:
+            unknown = only - set(contenders)
+            if unknown:
+                raise SystemExit(f"--only: unknown contender(s) {sorted(unknown)}; known: {sorted(contenders)}")
+            contenders = {name: value for name, value in contenders.items() if name in only}
         results: dict[str, list[dict]] = {name: [] for name in contenders}
         for n in range(args.rounds):
             for i, (name, (argv, cenv)) in enumerate(contenders.items()):
@@ -179,11 +187,12 @@ def main() -> None:
                       f"peak tree RSS {r['rss_mb']:6.0f} MB{inner}", flush=True)
         med = {name: {"wall": statistics.median(r["wall"] for r in runs), "rss_mb": max(r["rss_mb"] for r in runs)}
                for name, runs in results.items()}
-        base = args.pages / med["datatrove"]["wall"]
+        base = args.pages / med["datatrove"]["wall"] if "datatrove" in med else None
         print(f"median over {args.rounds} rounds (pages/s per core, whole command, start-up included; peak tree RSS, max):")
         for name, m in med.items():
             rate = args.pages / m["wall"]
-            print(f"  {name:15s} {rate:7.1f} pages/s  {rate / base:5.2f}x datatrove  peak RSS {m['rss_mb']:6.0f} MB")
+            ratio = f"{rate / base:5.2f}x datatrove" if base else ""
+            print(f"  {name:15s} {rate:7.1f} pages/s  {ratio}  peak RSS {m['rss_mb']:6.0f} MB")
 
 
 if __name__ == "__main__":

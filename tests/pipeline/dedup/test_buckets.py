@@ -202,3 +202,29 @@ def test_an_anchored_bucket_can_miss_a_link_between_members_of_different_anchors
     assert components_in_memory(anchored) == {nodes[0]: nodes[0], nodes[2]: nodes[0], nodes[1]: nodes[1], nodes[3]: nodes[1]}
     exact, _ = bucket_pairs(nodes, sigs, 0.8)
     assert set(components_in_memory(exact).values()) == {nodes[0]}
+
+
+def test_a_bucket_of_copies_and_chains_gives_brute_forces_components() -> None:
+    """Copies (every pair similar) and chains (only neighbours similar, so a member's similar
+    members lie in components that must be merged), members in shuffled order."""
+    rng = np.random.default_rng(3)
+    num_perm, sigs = 128, []
+    for _family in range(4):
+        base = rng.integers(0, 2**32, num_perm, dtype=np.uint32)
+        sigs += [base.copy() for _ in range(5)]  # copies
+        link = base.copy()
+        for _ in range(6):  # a chain: each link changes 15 values of the one before (J ~ 0.88 to it, less further on)
+            link = link.copy()
+            link[rng.choice(num_perm, 15, replace=False)] = rng.integers(0, 2**32, 15, dtype=np.uint32)
+            sigs.append(link)
+    sigs += [rng.integers(0, 2**32, num_perm, dtype=np.uint32) for _ in range(5)]  # strangers
+    sigs = np.array(sigs)
+    order = rng.permutation(len(sigs))
+    nodes = [_node(i) for i in range(len(sigs))]
+    pairs, stats = bucket_pairs([nodes[i] for i in order], sigs[order], 0.8)
+    brute = [(nodes[i], nodes[j]) for i, j in itertools.combinations(range(len(sigs)), 2)
+             if estimated_jaccard(sigs[i], sigs[j]) >= 0.8]
+    expected = components_in_memory(brute)
+    assert components_in_memory(pairs) == expected
+    assert all(lo == expected[hi] and lo < hi for lo, hi in pairs)
+    assert stats.verified == len(brute) and len(set(expected.values())) == 4

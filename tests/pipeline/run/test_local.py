@@ -1,15 +1,22 @@
-"""The in-process executor's regrouping (pipeline/run/local.py, `_groups`): the groups a stable
-sort of all rows would give, without copying all rows at once."""
+"""The in-process executor's regrouping (pipeline/run/local.py): `_groups` gives the groups a
+stable sort of all rows would give, without copying all rows at once; `_StepRows` gives the same
+groups from rows spilled to disk; a job whose exchanges spill writes the same bytes."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from weft.pipeline.run.local import _groups
+from weft.jobs.spec import load_job
+from weft.pipeline.run import local
+from weft.pipeline.run.local import _groups, _StepRows
+from tests.helpers import job, run_inline
 
 
 def _h(*what: object) -> int:
@@ -51,3 +58,60 @@ def test_groups_are_those_of_a_stable_sort_of_all_rows(key_type: pa.DataType) ->
 
 def test_no_rows_no_groups() -> None:
     assert list(_groups([pa.table({"key": pa.array([], pa.int32())})], "key")) == []
+
+
+def _rows(groups) -> dict:
+    return {g.column("key")[0].as_py(): g.column("row").to_pylist() for g in groups}
+
+
+@pytest.mark.parametrize("key_type", [pa.int32(), pa.string()], ids=["partition", "stem"])
+def test_spilled_rows_give_the_same_groups(key_type: pa.DataType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _rows(_groups(_tables(key_type), "key"))
+    monkeypatch.setattr(local, "SPILL_BYTES", 1000)  # the second table already spills
+    rows = _StepRows("key", tmp_path / "spill")
+    for table in _tables(key_type):
+        rows.add(table)
+    assert rows.spilled and 1 < len(list((tmp_path / "spill").iterdir())) <= local.SPILL_BUCKETS
+    groups = list(rows.groups())
+    assert _rows(groups) == expected  # each key once, its rows in the order they were added
+    assert len(groups) == len(expected) and groups[-1].column("key")[0].as_py() is None  # nulls last
+    assert list((tmp_path / "spill").iterdir()) == []  # each file is removed once regrouped
+
+
+def test_rows_under_the_limit_stay_in_memory(tmp_path: Path) -> None:
+    rows = _StepRows("key", tmp_path / "spill")
+    for table in _tables(pa.int32()):
+        rows.add(table)
+    assert not rows.spilled and not (tmp_path / "spill").exists()
+    assert _rows(rows.groups()) == _rows(_groups(_tables(pa.int32()), "key"))
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    found = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*")
+             if p.is_file() and p.relative_to(out).parts[0] not in ("_work", "_manifest.json")}
+    manifest = json.loads((out / "_manifest.json").read_text())
+    for volatile in ("started", "finished", "config", "timings"):
+        manifest.pop(volatile)
+    found["_manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
+    return found
+
+
+def test_a_job_whose_exchanges_spill_writes_the_same_bytes(shared_data: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dedup's three exchanges and the image exchange, every step spilled, on real WARCs."""
+    inputs = [shared_data / p for p in ("warc/other/nodewarc_books.toscrape.warc", "warc/other/ukwa_wikipedia-mona-lisa.warc.gz",
+                                        "warc/cc/resiliparse_CC-MAIN-2020-34_warcfile.warc.gz", "warc/other/ipwb_ARCHIVEIT-2698-sample-1.warc.gz")]
+    sections = {"read": {"pages_per_chunk": 9}, "images": {"resolve": True, "download": False, "urls_per_shard": 20}}
+    rules = load_job("obelics_like").filters
+    run_inline(replace(job(tmp_path / "held", *inputs, **sections), filters=rules))
+    monkeypatch.setattr(local, "SPILL_BYTES", 0)
+    spilled: list[Path] = []
+    original = _StepRows.groups
+    monkeypatch.setattr(_StepRows, "groups", lambda self: (spilled.append(self.directory) if self.spilled else None) or original(self))
+    run_inline(replace(job(tmp_path / "spilled", *inputs, **sections), filters=rules))
+    assert len(spilled) >= 6  # dedup keys, the rounds, dedup assign's regroups, the image exchange's
+    held, spill = _outputs(tmp_path / "held"), _outputs(tmp_path / "spilled")
+    assert sorted(held) == sorted(spill) and any(name.startswith("_dedup/") for name in held)
+    for name in held:
+        assert held[name] == spill[name], name
+    assert not (tmp_path / "spilled" / "_work" / "spill").exists()

@@ -15,7 +15,7 @@ import pytest
 
 from weft.pipeline.rules.calibrate import RealPage
 from weft.filters import textstats
-from weft.filters.textstats import count_emoji, count_hashtags, count_text_urls, count_words
+from weft.filters.textstats import count_emoji, count_hashtags, count_text_urls, count_words, text_counts
 
 _CJK_CHAR = re.compile(f"[{textstats._CJK_RANGES}]")
 _NON_CJK_RUN = re.compile(f"[^\\s{textstats._CJK_RANGES}]+")
@@ -31,7 +31,9 @@ def words_by_definition(text: str) -> int:
 
 
 def counts(text: str) -> tuple[int, int, int, int]:
-    return count_words(text), count_emoji(text), count_hashtags(text), count_text_urls(text)
+    one_by_one = count_words(text), count_emoji(text), count_hashtags(text), count_text_urls(text)
+    assert text_counts(text) == one_by_one, repr(text)
+    return one_by_one
 
 
 def counts_by_definition(text: str) -> tuple[int, int, int, int]:
@@ -47,7 +49,7 @@ EDGES = [
     "e\u0301", "\u0301", "\u00ad", "²", "Ⅻ", "٣", "- ² -", "жж - жж",
     # CJK, and characters of the CJK ranges that are not letters (they still count, one each)
     "日本語のテキスト", "中文 text 混合", "中-文", "-中-", "_中_", "゠・ー", "\u3040\u3097", "한국어 텍스트",
-    "𠀀𠀁 x", "abc中def", "中", "a中", "中a",
+    "𠀀𠀁 x", "abc中def", "中", "a中", "中a", "\U0002ebef x", "\U0002ebf0 x", "\u2319 x", "’ x — y",
     # emoji: flags, ZWJ families, skin tones, keycaps, a lone regional indicator, text symbols
     "🇺🇸🇩🇪", "🇺", "🇺x🇸", "🇺🇸🇩", "👨\u200d👩\u200d👧\u200d👦", "👍🏽", "❤\ufe0f", "1\ufe0f\u20e3", "\u200d🔥",
     "🔥\u200d", "🔥\u200d\u200d🔥", "⌚⌛⏩⏳⏸⭐⭕〰〽㊗㊙", "★ © ™ → ■", "\U0001F1E5\U0001F1E6\U0001F1FF\U0001F200",

@@ -91,12 +91,16 @@ def test_real_pages_and_their_lines_count_as_defined(pages: list[RealPage]) -> N
 def test_the_facts_the_fast_paths_rest_on() -> None:
     """Python's regex engine and `str` agree where the counters need them to: `\\s` is what
     `str.split` splits on; under `(?i)` the URL letters match only the characters `TEXT_URL`
-    spells out, and the class after them matches what it matches without `(?i)`."""
+    spells out, and the class after them matches what it matches without `(?i)`; and every CJK
+    character and every first character of an emoji lies in the range `text_counts` scans for."""
     every = "".join(map(chr, range(0x110000)))
     assert set(re.findall(r"\s", every)) == {c for c in every if c.isspace()}
     matched = {letter: "".join(re.findall(f"(?i){letter}", every)) for letter in "htpsw"}
     assert matched == {"h": "Hh", "t": "Tt", "p": "Pp", "s": "Ssſ", "w": "Ww"}
     assert re.findall(r"(?i)[^\s<>\"']", every) == re.findall(r"[^\s<>\"']", every)
+    # text_counts skips the CJK and emoji scans when nothing lies in U+231A-U+2EBEF
+    starts = _CJK_CHAR.findall(every) + re.findall(f"[{_REGIONAL}{_BASE}]", every)
+    assert "\u231a" <= min(starts) and max(starts) <= "\U0002ebef"
 
 
 @pytest.mark.parametrize("text", ["a" * 100_000, "-" * 100_000, "_" * 100_000, "-_" * 50_000, "-" * 100_000 + "a",

@@ -62,7 +62,7 @@ from enum import Enum
 from weft.filters.params import FilterParams, param
 from weft.filters.rule import DocumentFilter
 from weft.filters.verdict import KEEP, Scores, Stage, Verdict, drop
-from weft.filters.textstats import count_emoji, count_hashtags, count_text_urls, count_words
+from weft.filters.textstats import text_counts
 from weft.schemas.document import Document
 
 
@@ -101,9 +101,7 @@ class SpamHeuristics(DocumentFilter):
     params: SpamParams
 
     def score(self, doc: Document) -> Scores:
-        text = doc.text
-        words = count_words(text)
-        emoji, hashtags, urls = count_emoji(text), count_hashtags(text), count_text_urls(text)
+        words, emoji, hashtags, urls = text_counts(doc.text)
         per = max(words, 1)
         return {
             "words": words,

@@ -16,10 +16,14 @@ from weft.filters.registry import build
 from weft.pipeline.dedup.buckets import BucketLimits
 from weft.pipeline.dedup.minhash import MinHashConfig
 
-ROWS_PER_PARTITION = 200_000
-"""Rows per partition of a dedup exchange (key rows, star half-edges, member rows): about 100 MB
-of Arrow with signatures, a few seconds of reduce; the count comes from the data, never from the
-cluster, so partitions are the same on any executor."""
+ROWS_PER_PARTITION = 20_000
+"""Rows per partition of a dedup exchange (key rows, star half-edges, member rows): about 10 MB
+of Arrow with signatures; the count comes from the data, never from the cluster, so partitions
+are the same on any executor. A partition is what one reduce holds, with a few copies while it
+sorts and verifies buckets: at 200,000 rows that grew a one-core job's peak from 295 MB at 1,000
+pages to 504 MB at 20,000 (`benchmarks/bench_vs_datatrove.py --only 'weft local'`); at 20,000
+rows (and the in-process executor spilling past 32 MB) 8,000 pages peaked at 305 MB, 34 MB over
+the documents phase."""
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ class LocalExecutor:
                 pass
 
 
-SPILL_BYTES = 256 * 2**20
+SPILL_BYTES = 32 * 2**20
 """Rows an exchange step holds in memory before it spills them to disk (module docstring)."""
 SPILL_BUCKETS = 64
 """Files the rows of a spilled step are hashed into (by key), at least: each is regrouped on its

@@ -51,7 +51,6 @@ Guards 1-2 also apply to landmark, role and hidden removals; tag-based landmark 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -123,11 +122,25 @@ SAYING_ATTRS = frozenset(("class", "id", "role", "hidden", "aria-hidden", "style
 B_NONE, B_TOKEN, B_COMMENTS, B_ROLE, B_HIDDEN = range(5)
 
 
-@lru_cache(maxsize=65536)
+_CLASS_KINDS: dict[str, int] = {}
+"""`_class_kind`'s answers by value: a page repeats the same few hundred class strings on
+thousands of nodes. A plain dict, read inline by `boilerplate_kind` (a `dict.get` costs a
+fifth of a call through `functools.lru_cache`); emptied when it reaches `_CLASS_KINDS_MAX`."""
+_CLASS_KINDS_MAX = 65536
+
+
 def _class_kind(value: str) -> int:
     """What a class or id value names: `B_TOKEN`, `B_COMMENTS`, `B_HIDDEN` (screen-reader
-    only) or `B_NONE` (guard 3 in the module docstring). Cached because a page repeats the same
-    few hundred class strings on thousands of nodes."""
+    only) or `B_NONE` (guard 3 in the module docstring), remembered in `_CLASS_KINDS`."""
+    kind = _CLASS_KINDS.get(value)
+    if kind is None:
+        if len(_CLASS_KINDS) >= _CLASS_KINDS_MAX:
+            _CLASS_KINDS.clear()
+        kind = _CLASS_KINDS[value] = _class_kind_of(value)
+    return kind
+
+
+def _class_kind_of(value: str) -> int:
     found = B_NONE
     for word in value.lower().split():
         if word in _SCREEN_READER_CLASSES:
@@ -147,15 +160,30 @@ def boilerplate_kind(attrs: dict[str, str | None]) -> int:
     """Whether an element's own attributes say it is boilerplate or hidden, and which kind (the
     guards differ by kind and are applied by the caller, which knows the element's position).
     Runs for every element with a class, id or style (127 a page on the bench pages): membership
-    tests before lookups, as most elements carry only a class that says nothing."""
+    tests before lookups, as most elements carry only a class that says nothing; the class and
+    id answers are read from `_CLASS_KINDS` inline, and an element whose only attributes are a
+    class and an id is answered without the four rarer tests (0.6 → 0.4 µs an element)."""
+    known = 0
     if "class" in attrs:
+        known = 1
         value = attrs["class"]
-        if value and (kind := _class_kind(value)):
-            return kind
+        if value:
+            kind = _CLASS_KINDS.get(value)
+            if kind is None:
+                kind = _class_kind(value)
+            if kind:
+                return kind
     if "id" in attrs:
+        known += 1
         value = attrs["id"]
-        if value and (kind := _class_kind(value)):
-            return kind
+        if value:
+            kind = _CLASS_KINDS.get(value)
+            if kind is None:
+                kind = _class_kind(value)
+            if kind:
+                return kind
+    if len(attrs) == known:
+        return B_NONE
     if "role" in attrs:
         value = attrs["role"]
         if value and not _BOILERPLATE_ROLES.isdisjoint(value.lower().split()):

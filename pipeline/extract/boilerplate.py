@@ -54,7 +54,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from weft.pipeline.extract.tags import ID_ARTICLE, ID_BASE, ID_MAIN, TAG_ID
+from weft.pipeline.extract.tags import ID_ARTICLE, ID_MAIN, TAG_ID
 
 __all__ = [
     "B_COMMENTS",
@@ -214,27 +214,32 @@ def is_main_role(attrs: dict[str, str | None]) -> bool:
 
 def protected_ids_and_base(tree: LexborHTMLParser) -> tuple[set[int], str | None]:
     """mem_ids of `main`, `[role=main]`, content `article`s and all their ancestors (guard 2),
-    and the first `<base href>` value (one selector pass finds both).
+    and the first `<base href>` value.
 
-    Each node is added once (the upward walk stops at a node already in the set): linear.
+    The elements by tag come from lexbor's tag lookup (`tags`) and only `[role=main]` from a
+    selector: on the 26 bench pages under 100 kB the four-part selector cost 0.31 M instructions
+    a page, the three lookups and the one-part selector 0.24 M. Each node is added once (the
+    upward walk stops at a node already in the set): linear.
     """
-    protected: set[int] = set()
     base_href: str | None = None
-    for node in tree.css('main, article, [role="main" i], base[href]'):
-        tid = node.tag_id
-        if tid == ID_BASE:
-            if base_href is None:
-                base_href = node.attributes.get("href")
-            continue
-        if tid == ID_ARTICLE and boilerplate_kind(node.attributes):
-            continue
-        current: LexborNode | None = node
-        while current is not None:
-            key = current.mem_id
-            if key in protected:
+    for node in tree.tags("base"):
+        attrs = node.attributes
+        if "href" in attrs:
+            base_href = attrs["href"]
+            if base_href is not None:
                 break
-            protected.add(key)
-            current = current.parent
+    protected: set[int] = set()
+    for nodes in (tree.tags("main"), tree.tags("article"), tree.css('[role="main" i]')):
+        for node in nodes:
+            if node.tag_id == ID_ARTICLE and boilerplate_kind(node.attributes):
+                continue
+            current: LexborNode | None = node
+            while current is not None:
+                key = current.mem_id
+                if key in protected:
+                    break
+                protected.add(key)
+                current = current.parent
     return protected, base_href
 
 

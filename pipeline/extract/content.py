@@ -252,10 +252,10 @@ class _Page:
         for index, item in enumerate(builder.items):
             kind = item[0]
             if kind == IT_PARA:
-                text = item[1]
-                b = item[2]
+                _kind, text, b, link, _links = item
                 length = len(text)
-                link = item[3] if item[3] < length else length
+                if link > length:
+                    link = length
                 chars[b] += length
                 if link:
                     links[b] += link
@@ -266,7 +266,7 @@ class _Page:
                     heading[b] += length
                     heading_items.append(index)
                 elif length >= _MIN_SCORED_CHARS:
-                    scorable.append((b, 1 + count + min(length // 100, 3)))
+                    scorable.append((b, 1 + count + (length // 100 if length < 300 else 3)))
                     if 2 * link < length:
                         prose[b] += length
             elif kind == IT_IMAGE:

@@ -106,7 +106,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from functools import lru_cache
 from itertools import accumulate
 
 from weft.pipeline.extract.tags import ID_ARTICLE, ID_MAIN, TAG_ID
@@ -176,9 +175,23 @@ _HEADER_IMAGE_MIN_PX = 120
 _ENOUGH_CHARS = 500
 
 
-@lru_cache(maxsize=65536)
-def _class_info(class_value: str | None, id_value: str | None) -> tuple[bool, int]:
-    """(named like furniture and not like content, class weight) of a class and id (rules 1, 2)."""
+_CLASS_INFOS: dict[tuple[str | None, str | None], tuple[bool, int]] = {}
+"""`_class_info`'s answers by (class, id): pages repeat the same few hundred class strings. A
+plain dict, read inline by `_Page` (a `dict.get` costs a third of a call through
+`functools.lru_cache`); emptied when it reaches `_CLASS_INFOS_MAX`."""
+_CLASS_INFOS_MAX = 65536
+
+
+def _class_info(key: tuple[str | None, str | None]) -> tuple[bool, int]:
+    """(named like furniture and not like content, class weight) of a (class, id) pair (rules 1,
+    2), remembered in `_CLASS_INFOS`."""
+    if len(_CLASS_INFOS) >= _CLASS_INFOS_MAX:
+        _CLASS_INFOS.clear()
+    info = _CLASS_INFOS[key] = _class_info_of(*key)
+    return info
+
+
+def _class_info_of(class_value: str | None, id_value: str | None) -> tuple[bool, int]:
     words: set[str] = set()
     for value in (class_value, id_value):
         if value:
@@ -220,9 +233,10 @@ class _Page:
         self.attrs = attrs = builder.box_attrs
         self.end = builder.box_end
         self.n = n = len(tags)
+        known = _CLASS_INFOS.get
         class_info = _class_info
         no_info = _NO_INFO
-        self.info = [class_info(a.get("class"), a.get("id")) if a else no_info for a in attrs]
+        self.info = [known(key := (a.get("class"), a.get("id"))) or class_info(key) if a else no_info for a in attrs]
         chars = [0] * n
         links = [0] * n
         prose = [0] * n
@@ -238,10 +252,10 @@ class _Page:
         for index, item in enumerate(builder.items):
             kind = item[0]
             if kind == IT_PARA:
-                text = item[1]
-                b = item[2]
+                _kind, text, b, link, _links = item
                 length = len(text)
-                link = item[3] if item[3] < length else length
+                if link > length:
+                    link = length
                 chars[b] += length
                 if link:
                     links[b] += link
@@ -252,7 +266,7 @@ class _Page:
                     heading[b] += length
                     heading_items.append(index)
                 elif length >= _MIN_SCORED_CHARS:
-                    scorable.append((b, 1 + count + min(length // 100, 3)))
+                    scorable.append((b, 1 + count + (length // 100 if length < 300 else 3)))
                     if 2 * link < length:
                         prose[b] += length
             elif kind == IT_IMAGE:

@@ -167,10 +167,9 @@ def extract(html: str | bytes, page_url: str, limits: ExtractLimits = ExtractLim
     however broken, gives a result (possibly empty); only a lexbor failure to build a tree at all
     raises, as a `RecordError("html_parse_failed")`, which costs that one record.
     """
-    if isinstance(html, bytes) and (len(html) > limits.max_html_chars or (
-            len(html) > limits.nesting_scan_min_tags and _count_tag_starts(html) > limits.nesting_scan_min_tags)):
-        # The caps count characters and the nesting scan reads text: pages that may need them go
-        # the way of a `str` (a byte count is an upper bound of the character count).
+    if isinstance(html, bytes) and len(html) > limits.max_html_chars:
+        # The cap counts characters: a page that may need it goes the way of a `str` (a byte
+        # count is an upper bound of the character count).
         html = html.decode("utf-8", "replace")
     truncated = False
     cut_subtrees = 0
@@ -178,10 +177,13 @@ def extract(html: str | bytes, page_url: str, limits: ExtractLimits = ExtractLim
         truncated = len(html) > limits.max_html_chars
         if truncated:
             html = html[: limits.max_html_chars]
-        if (len(html) > limits.nesting_scan_min_tags
-                and html.count("<") > limits.nesting_scan_min_tags
-                and nesting_may_exceed(html, limits.max_depth)):
-            html, cut_subtrees = cut_deep_subtrees(html, limits.max_depth)
+        many_tags = len(html) > limits.nesting_scan_min_tags and html.count("<") > limits.nesting_scan_min_tags
+    else:
+        many_tags = len(html) > limits.nesting_scan_min_tags and _count_tag_starts(html) > limits.nesting_scan_min_tags
+    if many_tags and nesting_may_exceed(html, limits.max_depth):
+        # The scan reads bytes as the text (ASCII tag names); the cut works on the text.
+        text = html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+        html, cut_subtrees = cut_deep_subtrees(text, limits.max_depth)
     try:
         tree = LexborHTMLParser(html, options=_PARSE_OPTIONS)
     except SelectolaxError as error:  # lexbor could not allocate or build the tree

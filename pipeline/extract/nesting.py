@@ -7,11 +7,23 @@ pre-scans pages with more than `ExtractLimits.nesting_scan_min_tags` (4,096) `<`
 (below that the worst case costs lexbor ~40 ms, so small pages skip the scan):
 
 1. `nesting_may_exceed`: a fast over-estimate of the element depth (one `findall`, a tight loop,
-   ~0.2 µs per tag);
+   ~0.2 µs per tag), itself behind a cheaper bound that decides nearly every page alone (below);
 2. only when it exceeds `max_depth`, `cut_deep_subtrees`: an exact linear scan (void and
    auto-closing elements never nest, raw-text elements and comments are skipped) that cuts every
    subtree deeper than `max_depth` from the source, with the same meaning as the walk's cap: the
    cut subtrees' text and images are skipped and counted in `depth_capped_subtrees`.
+
+The cheaper bound (`_open_tags_bound`) keeps one open count per tag name instead of a stack of
+open elements: an end tag closes one element of its own name if one is open, and nothing else.
+The over-estimate's end tag closes that element and everything opened after it, so at every
+point its count of each name is at most the bound's, and its depth (their sum) at most the
+bound's depth: when the bound stays within `max_depth`, so does the over-estimate, and the page
+is decided without it. Only a page whose bound exceeds `max_depth` (unclosed elements pile up
+in it: 0 of the 77 saved pages) runs the over-estimate to decide. Tags are matched with their
+slash as one string, so the loop does one set test and one dict update per tag: on the four
+saved pages over 4,096 tags (238-713 kB) the scan takes 1.1-1.4 ms instead of 1.5-3.2 ms. It
+reads bytes as well as text (an ASCII tag name reads the same in UTF-8 bytes as in the text
+decoded from them), so `extract` decodes a UTF-8 page only when a subtree has to be cut.
 """
 
 from __future__ import annotations
@@ -32,6 +44,10 @@ _SCAN_NO_NESTING_ANY_CASE = frozenset(
     variant for name in _SCAN_NO_NESTING for variant in (name, name.upper(), name.capitalize())
 )
 _SCAN_FAST_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+_BOUND_TAG = re.compile(r"<(/?[A-Za-z][A-Za-z0-9]*)").findall
+_BOUND_TAG_BYTES = re.compile(rb"<(/?[A-Za-z][A-Za-z0-9]*)").findall
+_BOUND_SKIP = _SCAN_NO_NESTING_ANY_CASE | frozenset("/" + name for name in _SCAN_NO_NESTING_ANY_CASE)
+_BOUND_SKIP_BYTES = frozenset(name.encode("ascii") for name in _BOUND_SKIP)
 _SCAN_TAG = re.compile(r"<(?:(!--)|(/?)([A-Za-z][A-Za-z0-9]*))")
 # Raw-text elements: their content is not markup, so a "<div" inside a script is not a tag.
 _SCAN_RAW_TEXT_END = {
@@ -40,11 +56,19 @@ _SCAN_RAW_TEXT_END = {
 }
 
 
-def nesting_may_exceed(html: str, max_depth: int) -> bool:
+def nesting_may_exceed(html: str | bytes, max_depth: int) -> bool:
     """A fast over-estimate of the deepest element nesting (one `findall`, a tight loop): it
     ignores comments, raw text, self-closing syntax and letter case (`<Div>` is not closed by
     `</DIV>`), all of which can only add depth. Only when it exceeds `max_depth` does the exact
-    scan (`cut_deep_subtrees`) run."""
+    scan (`cut_deep_subtrees`) run. `html` may be the text or its UTF-8 bytes (same answer);
+    the cheaper bound (module docstring) answers first and is exact whenever it says no."""
+    return _open_tags_bound_exceeds(html, max_depth) and _stack_exceeds(
+        html.decode("utf-8", "replace") if isinstance(html, bytes) else html, max_depth)
+
+
+def _stack_exceeds(html: str, max_depth: int) -> bool:
+    """The over-estimate itself: a stack of open elements, where an end tag closes the innermost
+    open element of its name and everything opened after it."""
     stack: list[str] = []
     open_count: dict[str, int] = {}
     count_of = open_count.get
@@ -63,6 +87,34 @@ def nesting_may_exceed(html: str, max_depth: int) -> bool:
             push(name)
             open_count[name] = count_of(name, 0) + 1
             if len(stack) > max_depth:
+                return True
+    return False
+
+
+def _open_tags_bound_exceeds(html: str | bytes, max_depth: int) -> bool:
+    """Whether the open-count bound (module docstring) exceeds `max_depth` somewhere: each end
+    tag closes one open element of its own name, if any. The counts are keyed by the end tag as
+    matched (`/div`), so an end tag needs no slicing."""
+    if isinstance(html, bytes):
+        tags, skip, slash = _BOUND_TAG_BYTES(html), _BOUND_SKIP_BYTES, 47
+    else:
+        tags, skip, slash = _BOUND_TAG(html), _BOUND_SKIP, "/"
+    open_count: dict[str | bytes, int] = {}
+    count_of = open_count.get
+    depth = 0
+    for tag in tags:
+        if tag in skip:
+            continue
+        if tag[0] == slash:
+            count = count_of(tag)
+            if count:
+                open_count[tag] = count - 1
+                depth -= 1
+        else:
+            end = b"/" + tag if slash == 47 else "/" + tag
+            open_count[end] = count_of(end, 0) + 1
+            depth += 1
+            if depth > max_depth:
                 return True
     return False
 

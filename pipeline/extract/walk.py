@@ -360,11 +360,31 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                         # An <a href> begins: its text, until it ends, is link text (inline here,
                         # as are the ends below: a page has dozens of links).
                         builder.para_links += 1
-                        if not link_depth:
+                        child = node.first_child
+                        if (child is not None and depth < room and child.tag_id == text_id
+                                and child.next is None):
+                            # A link that holds only text (44 a page on the bench pages): its
+                            # text is taken here and, outside other links, counted as link text
+                            # at once (what `link_ended` would count), without a stack entry.
+                            if pre_depth == 0 and child.is_empty_text_node:
+                                if buf:
+                                    buf_append(" ")
+                            else:
+                                text = child.text_content
+                                if text:
+                                    buf_append(text)
+                                    if not link_depth:
+                                        builder.link_chars += len(" ".join(text.split()))
+                            flags = -1
+                        elif not link_depth:
                             builder.link_mark = len(buf)
-                        link_depth += 1
-                        builder.link_depth = link_depth
-                        flags = f_link
+                            link_depth = 1
+                            builder.link_depth = 1
+                            flags = f_link
+                        else:
+                            link_depth += 1
+                            builder.link_depth = link_depth
+                            flags = f_link
                     else:
                         flags = 0
                 elif kind == k_block:
@@ -420,9 +440,9 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                     child = node.first_child
                     if child is not None:
                         if depth < room:
-                            if (flags == 0 or flags == f_link) and child.tag_id == text_id and child.next is None:
-                                # An inline element that holds only text (<b>word</b>, <a href>a
-                                # link</a>; 66 a page on the bench pages): its text is taken here,
+                            if flags == 0 and child.tag_id == text_id and child.next is None:
+                                # An inline element that holds only text (<b>word</b>; links
+                                # that do are taken where they begin): its text is taken here,
                                 # as the loop would take it, without a stack entry for the element.
                                 if pre_depth == 0 and child.is_empty_text_node:
                                     if buf:
@@ -431,11 +451,6 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                                     text = child.text_content
                                     if text:
                                         buf_append(text)
-                                if flags:  # the <a href> ends
-                                    link_depth -= 1
-                                    builder.link_depth = link_depth
-                                    if not link_depth:
-                                        builder.link_ended()
                             else:
                                 if flags & f_block:
                                     builder.box = len(box_parent)

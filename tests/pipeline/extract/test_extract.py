@@ -777,7 +777,7 @@ def test_utf8_bytes_extract_as_the_text_does(shared_data: Path) -> None:
 
 
 def test_utf8_bytes_take_the_text_path_for_the_caps() -> None:
-    # The caps count characters and the nesting scan reads text: bytes that may need them are
+    # The caps count characters and the nesting cut works on text: bytes that need them are
     # decoded first, so a cap cuts where it would cut the text ("é" is two bytes, one character).
     html = "<p>" + "é" * 300 + "</p><p>tail</p>"
     limits = ExtractLimits(max_html_chars=400)

@@ -10,9 +10,10 @@ partition's edges leave as one star per local component (`components.local_stars
 connected-components rounds start from few edges.
 
 A bucket's cost is bounded. Up to `BucketLimits.exact` members every pair is verified (one
-vectorised comparison per member against the members after it; 1,024 members are 523,776 pairs,
-~50 ms), so the bucket contributes exactly the components of its verified pairs: the same as a
-`MinHashLSH` query followed by `MinHash.jaccard`. A larger bucket (boilerplate pages, templated
+vectorised comparison per distinct signature against the ones after it, copies counted once;
+1,024 distinct members are 523,776 pairs, ~50 ms), so the bucket contributes exactly the
+components of its verified pairs: the same as a `MinHashLSH` query followed by
+`MinHash.jaccard`. A larger bucket (boilerplate pages, templated
 listings) is verified against anchors instead: members are visited in node order; one joins
 every anchor it is similar to, and one similar to none becomes a new anchor, up to
 `BucketLimits.anchors`, and is then compared once with every member before it. That costs about
@@ -153,16 +154,44 @@ def bucket_pairs(members: Sequence[str], signatures: np.ndarray, threshold: floa
 
     if n <= limits.exact:
         stats.comparisons += n * (n - 1) // 2
-        for i in range(n - 1):
-            rest = sigs[i + 1:]
-            similar = np.count_nonzero(rest == sigs[i], axis=1) / num_perm >= threshold
-            for j in np.flatnonzero(similar):
-                union(i, i + 1 + int(j))
-    else:
-        stats.anchored_buckets += 1
-        _anchor(sigs, threshold, limits.anchors, union, stats)
+        return _exact(nodes, sigs, threshold, stats), stats
+    stats.anchored_buckets += 1
+    _anchor(sigs, threshold, limits.anchors, union, stats)
     roots = [find(i) for i in range(n)]
     return [(nodes[r], nodes[i]) for i, r in enumerate(roots) if r != i], stats
+
+
+def _exact(nodes: list[str], sigs: np.ndarray, threshold: float, stats: BucketStats) -> list[tuple[str, str]]:
+    """Every pair of a bucket verified, as (smallest member, member) per connected group.
+
+    Copies (a page captured again, a mirror) have equal signatures, and a bucket of copies has
+    n^2 / 2 similar pairs: they are verified as one distinct signature with a count (a copy is
+    always similar to its original), which is where a crawl with repeats spent most of its
+    key exchange. `stats.verified` still counts every similar pair of members."""
+    n, num_perm = sigs.shape
+    distinct, which, counts = np.unique(sigs, axis=0, return_inverse=True, return_counts=True)
+    which = which.reshape(-1)
+    stats.verified += int((counts * (counts - 1) // 2).sum())
+    parent = list(range(len(distinct)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a in range(len(distinct) - 1):
+        similar = np.flatnonzero(np.count_nonzero(distinct[a + 1:] == distinct[a], axis=1) / num_perm >= threshold)
+        for b in (a + 1 + similar).tolist():
+            stats.verified += int(counts[a] * counts[b])
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups = np.array([find(int(d)) for d in range(len(distinct))])[which]
+    smallest = np.full(len(distinct), n)
+    np.minimum.at(smallest, groups, np.arange(n))
+    roots = smallest[groups].tolist()
+    return [(nodes[r], nodes[i]) for i, r in enumerate(roots) if r != i]
 
 
 def _anchor(sigs: np.ndarray, threshold: float, budget: int, union, stats: BucketStats) -> None:

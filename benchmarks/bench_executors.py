@@ -26,24 +26,9 @@ import time
 from pathlib import Path
 
 from bench_warcs import build_warc, shared_pages
-from proctree import tree
+from proctree import memory, tree
 
 WEFT = str(Path(sys.executable).parent / "weft")
-
-
-def _memory(pids: list[int]) -> tuple[int, int]:
-    rss = pss = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1]) * 1024
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
-        except OSError:
-            continue
-    return rss, pss
 
 
 def run(argv: list[str], pin: bool) -> dict[str, float]:
@@ -55,7 +40,7 @@ def run(argv: list[str], pin: bool) -> dict[str, float]:
         proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err)
         peak_rss = peak_pss = 0
         while proc.poll() is None:
-            rss, pss = _memory(tree(proc.pid))
+            rss, pss = memory(tree(proc.pid))
             peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.1)
         wall = time.perf_counter() - started

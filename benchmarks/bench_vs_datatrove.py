@@ -23,7 +23,7 @@ datatrove's four steps write only the signatures. The WARC cycles a few dozen re
 ID, and datatrove's Trafilatura step (trafilatura's own `deduplicate=True`, datatrove's default)
 empties most repeats' text, which then skip its language ID and signatures. About half of the
 real pages are not English (German, French, Czech, Chinese, ...): both tools drop those. Pages/s per core is WARC records / wall seconds of the whole command on one core.
-Peak RSS is the sum of VmRSS over the command's process tree (proctree.py), sampled every 0.1 s
+Peak RSS and PSS are sums over the command's process tree (proctree.py), sampled every 0.1 s
 by this process, which itself is not pinned.
 
     make bench-venv   # once: benchmarks/.venv-datatrove from benchmarks/requirements-datatrove.txt
@@ -45,7 +45,7 @@ import time
 from pathlib import Path
 
 from bench_warcs import build_warc, shared_pages
-from proctree import tree
+from proctree import memory, tree
 
 BENCH = Path(__file__).resolve().parent
 WEFT = str(Path(sys.executable).parent / "weft")
@@ -86,29 +86,16 @@ def lid_model() -> Path:
     return found[0]
 
 
-def _tree_rss(root: int) -> int:
-    total = 0
-    for pid in tree(root):
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-        except OSError:
-            continue
-    return total
-
-
 def run(argv: list[str], pin: bool, env: dict[str, str]) -> dict:
-    """One command: wall seconds, peak tree RSS in MB, what it printed (stdout, then stderr)."""
+    """One command: wall seconds, peak tree RSS and PSS in MB, what it printed (stdout, then stderr)."""
     argv = (["taskset", "-c", "0"] if pin else []) + argv
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
-        peak = 0
+        peak_rss = peak_pss = 0
         while proc.poll() is None:
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = memory(tree(proc.pid))
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.1)
         wall = time.perf_counter() - started
         out.seek(0)
@@ -116,7 +103,7 @@ def run(argv: list[str], pin: bool, env: dict[str, str]) -> dict:
         stdout, log = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(argv)}\n{log[-3000:]}")
-    return {"wall": wall, "rss_mb": peak / 2**20, "stdout": stdout + "\n" + log}
+    return {"wall": wall, "rss_mb": peak_rss / 2**20, "pss_mb": peak_pss / 2**20, "stdout": stdout + "\n" + log}
 
 
 def main() -> None:
@@ -184,15 +171,16 @@ def main() -> None:
                         inner += "\n      " + line.strip()
                 results[name].append(r)
                 print(f"  round {n + 1} {name:15s} wall {r['wall']:7.1f} s  {args.pages / r['wall']:6.1f} pages/s per core  "
-                      f"peak tree RSS {r['rss_mb']:6.0f} MB{inner}", flush=True)
-        med = {name: {"wall": statistics.median(r["wall"] for r in runs), "rss_mb": max(r["rss_mb"] for r in runs)}
+                      f"peak tree RSS {r['rss_mb']:6.0f} MB, PSS {r['pss_mb']:6.0f} MB{inner}", flush=True)
+        med = {name: {"wall": statistics.median(r["wall"] for r in runs), "rss_mb": max(r["rss_mb"] for r in runs),
+                      "pss_mb": max(r["pss_mb"] for r in runs)}
                for name, runs in results.items()}
         base = args.pages / med["datatrove"]["wall"] if "datatrove" in med else None
-        print(f"median over {args.rounds} rounds (pages/s per core, whole command, start-up included; peak tree RSS, max):")
+        print(f"median over {args.rounds} rounds (pages/s per core, whole command, start-up included; peak tree RSS and PSS, max):")
         for name, m in med.items():
             rate = args.pages / m["wall"]
             ratio = f"{rate / base:5.2f}x datatrove" if base else ""
-            print(f"  {name:15s} {rate:7.1f} pages/s  {ratio}  peak RSS {m['rss_mb']:6.0f} MB")
+            print(f"  {name:15s} {rate:7.1f} pages/s  {ratio}  peak RSS {m['rss_mb']:6.0f} MB, PSS {m['pss_mb']:6.0f} MB")
 
 
 if __name__ == "__main__":

@@ -28,3 +28,20 @@ def tree(root: int) -> list[int]:
         found.append(pid)
         todo.extend(below.get(pid, []))
     return found
+
+
+def memory(pids: list[int]) -> tuple[int, int]:
+    """Summed RSS and PSS of `pids`, in bytes (smaps_rollup). RSS counts shared memory (Ray's
+    object store, shared libraries) once per process that maps it; PSS splits it among them."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return rss, pss

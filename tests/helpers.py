@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,19 @@ def run_inline(cfg: JobConfig) -> dict[str, Any]:
     from weft.pipeline.run.job import run_job
 
     return run_job(replace(cfg, executor="local"))
+
+
+def job_outputs(out: Path) -> dict[str, str]:
+    """Everything a user reads in a job's output directory (shards, ledgers, rejects, dedup
+    audit) by content hash, and the manifest without what names the executor, the config's paths
+    or the time: equal for two runs that wrote the same bytes."""
+    found = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("_work", "_manifest.json")}
+    manifest = json.loads((out / "_manifest.json").read_text())
+    for volatile in ("started", "finished", "executor", "config", "timings"):
+        manifest.pop(volatile)
+    found["_manifest.json"] = json.dumps(manifest, sort_keys=True)
+    return found
 
 
 def cc_with_archived_images(shared_data: Path, work: Path, every: int = 4) -> list[Path]:

@@ -5,7 +5,6 @@ groups from rows spilled to disk; a job whose exchanges spill writes the same by
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from weft.jobs.spec import load_job
 from weft.pipeline.run import local
 from weft.pipeline.run.local import _groups, _StepRows
-from tests.helpers import job, run_inline
+from tests.helpers import job, job_outputs, run_inline
 
 
 def _h(*what: object) -> int:
@@ -86,16 +85,6 @@ def test_rows_under_the_limit_stay_in_memory(tmp_path: Path) -> None:
     assert _rows(rows.groups()) == _rows(_groups(_tables(pa.int32()), "key"))
 
 
-def _outputs(out: Path) -> dict[str, bytes]:
-    found = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*")
-             if p.is_file() and p.relative_to(out).parts[0] not in ("_work", "_manifest.json")}
-    manifest = json.loads((out / "_manifest.json").read_text())
-    for volatile in ("started", "finished", "config", "timings"):
-        manifest.pop(volatile)
-    found["_manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
-    return found
-
-
 def test_a_job_whose_exchanges_spill_writes_the_same_bytes(shared_data: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Dedup's three exchanges and the image exchange, every step spilled, on real WARCs."""
@@ -110,7 +99,7 @@ def test_a_job_whose_exchanges_spill_writes_the_same_bytes(shared_data: Path, tm
     monkeypatch.setattr(_StepRows, "groups", lambda self: (spilled.append(self.directory) if self.spilled else None) or original(self))
     run_inline(replace(job(tmp_path / "spilled", *inputs, **sections), filters=rules))
     assert len(spilled) >= 6  # dedup keys, the rounds, dedup assign's regroups, the image exchange's
-    held, spill = _outputs(tmp_path / "held"), _outputs(tmp_path / "spilled")
+    held, spill = job_outputs(tmp_path / "held"), job_outputs(tmp_path / "spilled")
     assert sorted(held) == sorted(spill) and any(name.startswith("_dedup/") for name in held)
     for name in held:
         assert held[name] == spill[name], name

@@ -20,7 +20,7 @@ from weft.schemas.arrow import DOCUMENT_SCHEMA, table_to_documents
 from weft.schemas.document import SCHEMA_VERSION
 from weft.schemas.reader import iter_documents
 from weft.schemas.webdataset import decode_sample
-from tests.helpers import job, run_inline
+from tests.helpers import job, job_outputs, run_inline
 
 pytestmark = pytest.mark.ray
 
@@ -85,18 +85,6 @@ def test_pyarrow_and_webdataset_read_back_the_same_documents(ray_run) -> None:
     assert len(books) == 1 and len(books[0].images) == 20
 
 
-def _outputs(out: Path) -> dict[str, bytes]:
-    """Every file a user reads (shards, ledgers, rejects), by path; and the manifest without what
-    names the executor or the time."""
-    found = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*")
-             if p.is_file() and p.relative_to(out).parts[0] not in ("_work", "_manifest.json")}
-    manifest = json.loads((out / "_manifest.json").read_text())
-    for volatile in ("started", "finished", "executor", "config", "timings"):
-        manifest.pop(volatile)
-    found["_manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
-    return found
-
-
 def test_image_stage_on_ray_matches_the_in_process_run(ray_local, shared_data: Path, tmp_path: Path) -> None:
     """The exchanges in Ray Data give the same shards (image bytes included), ledgers, rejects and
     counts as the in-process executor, on real WARCs with the Kosmos-1 rules."""
@@ -110,7 +98,7 @@ def test_image_stage_on_ray_matches_the_in_process_run(ray_local, shared_data: P
     assert manifest["counts"]["unique_images"]["archive:ok"] >= 20
     assert manifest["counts"]["image_slots"]["ok"] >= 20 and manifest["counts"]["image_slots"]["not_attempted"] > 0
     assert len(list((tmp_path / "ray" / "_work" / "done" / "images").glob("*.json"))) > 3  # several exchange partitions
-    ray_files, inline_files = _outputs(tmp_path / "ray"), _outputs(tmp_path / "inline")
+    ray_files, inline_files = job_outputs(tmp_path / "ray"), job_outputs(tmp_path / "inline")
     assert sorted(ray_files) == sorted(inline_files)
     assert any(name.startswith("_rejects/") for name in ray_files) and any(name.startswith("_ledger/images/") for name in ray_files)
     for name in ray_files:
@@ -220,6 +208,6 @@ def test_a_worker_killed_mid_job_changes_nothing(ray_local, shared_data: Path, t
     manifest = result["manifest"]
     assert manifest["counts"]["balanced"] and manifest["counts"]["pages"] == 240
     run_inline(replace(job(tmp_path / "inline", warc, read={"pages_per_chunk": 10}), filters=rules))
-    ray_files, inline_files = _outputs(tmp_path / "ray"), _outputs(tmp_path / "inline")
+    ray_files, inline_files = job_outputs(tmp_path / "ray"), job_outputs(tmp_path / "inline")
     assert sorted(ray_files) == sorted(inline_files)
     assert all(ray_files[name] == inline_files[name] for name in ray_files)

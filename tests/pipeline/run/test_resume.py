@@ -7,8 +7,6 @@ started (the driver and, on Ray, the embedded Ray it started) and nothing else.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -17,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import job_outputs
 
 WEFT = str(Path(sys.executable).parent / "weft")
 
@@ -64,17 +64,6 @@ def _run_and_kill(argv: list[str], out: Path, step: str, count: int) -> None:
     assert not (out / "_manifest.json").exists()
 
 
-def _outputs(out: Path) -> dict[str, str]:
-    """Shards, ledgers and rejects by content hash, plus the manifest without its timestamps."""
-    found = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
-             for p in out.rglob("*") if p.is_file() and p.relative_to(out).parts[0] not in ("_work", "_manifest.json")}
-    manifest = json.loads((out / "_manifest.json").read_text())
-    for volatile in ("started", "finished", "executor", "config", "timings"):
-        manifest.pop(volatile)
-    found["_manifest.json"] = json.dumps(manifest, sort_keys=True)
-    return found
-
-
 def _finished_units(out: Path) -> dict[str, int]:
     return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in (out / "_work" / "done").rglob("*.json")}
 
@@ -84,7 +73,7 @@ def reference(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> di
     out = tmp_path_factory.mktemp("reference") / "out"
     done = subprocess.run(_argv(shared_data, out, "local"), env=_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    return _outputs(out)
+    return job_outputs(out)
 
 
 def _kill_then_resume(shared_data: Path, out: Path, executor: str, step: str, count: int, reference: dict[str, str],
@@ -102,7 +91,7 @@ def _kill_then_resume(shared_data: Path, out: Path, executor: str, step: str, co
         assert other.returncode == 2 and "holds another job (its config_sha256 differ)" in other.stderr
     resumed = subprocess.run(_argv(shared_data, out, executor, "--resume", job=job, some=some), env=_env(), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert _outputs(out) == reference
+    assert job_outputs(out) == reference
     # What had finished was not done again: its markers were not rewritten.
     after = _finished_units(out)
     assert {unit: after[unit] for unit in finished} == finished
@@ -119,7 +108,7 @@ def _reference(shared_data: Path, out: Path, job: str) -> dict[str, str]:
     """`job` on `SOME`, in process, never interrupted."""
     done = subprocess.run(_argv(shared_data, out, "local", job=job, some=True), env=_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    return _outputs(out)
+    return job_outputs(out)
 
 
 @pytest.fixture(scope="module")

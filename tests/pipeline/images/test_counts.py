@@ -27,9 +27,9 @@ from weft.pipeline.layout import OutputLayout
 from weft.pipeline.run.job import run_job
 from weft.pipeline.run.plan import build_plan
 from weft.schemas.reader import iter_documents
-from tests.helpers import job, run_inline
+from tests.helpers import job, job_outputs, run_inline
 from tests.pipeline.images.conftest import LOGO_URLS, LogoCrawl
-from tests.pipeline.run.test_resume import WEFT, _env, _outputs, _run_and_kill
+from tests.pipeline.run.test_resume import WEFT, _env, _run_and_kill
 
 PAGES_PER_CHUNK = 4  # 15 pages in 4 chunks: the count crosses chunks (and their shards)
 
@@ -150,4 +150,4 @@ def test_a_killed_job_resumes_with_the_same_counts(logo_crawl: LogoCrawl, tmp_pa
     assert 2 <= len(done) < 8
     resumed = subprocess.run(argv(out, "--resume"), env=_env(), capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
-    assert _outputs(out) == _outputs(tmp_path / "reference")
+    assert job_outputs(out) == job_outputs(tmp_path / "reference")

@@ -45,7 +45,7 @@ import time
 from pathlib import Path
 
 from bench_warcs import build_warc, shared_pages
-from proctree import memory, tree
+from proctree import peak_memory
 
 BENCH = Path(__file__).resolve().parent
 WEFT = str(Path(sys.executable).parent / "weft")
@@ -92,11 +92,7 @@ def run(argv: list[str], pin: bool, env: dict[str, str]) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
-        peak_rss = peak_pss = 0
-        while proc.poll() is None:
-            rss, pss = memory(tree(proc.pid))
-            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
-            time.sleep(0.1)
+        peak_rss, peak_pss = peak_memory(proc)
         wall = time.perf_counter() - started
         out.seek(0)
         err.seek(0)

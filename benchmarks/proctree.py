@@ -4,6 +4,8 @@ driver plus raylet, GCS and workers; one process's figures miss most of it)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 
 
 def children() -> dict[int, list[int]]:
@@ -45,3 +47,13 @@ def memory(pids: list[int]) -> tuple[int, int]:
         except OSError:
             continue
     return rss, pss
+
+
+def peak_memory(proc: subprocess.Popen, every: float = 0.1) -> tuple[int, int]:
+    """The largest summed RSS and PSS of `proc`'s tree, sampled every `every` seconds until it exits."""
+    peak_rss = peak_pss = 0
+    while proc.poll() is None:
+        rss, pss = memory(tree(proc.pid))
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(every)
+    return peak_rss, peak_pss

@@ -19,6 +19,14 @@ every image it could not keep (see `weft.pipeline.extract.extractor`):
 
 `data:` URIs are kept whole: they *are* the image, and the image stage decodes them.
 
+A URL is written down as the browser sends it. Pages write spaces, quotes and non-ASCII letters
+into `src` (`Thailand 2011-01/thumbs/img-1.jpg`, `/bilder/größe.jpg`); a browser percent-encodes
+them as UTF-8 and converts a non-ASCII host to punycode before it asks (WHATWG URL Standard,
+"percent-encode sets": path, query and fragment each have their own), and a crawler's
+WARC-Target-URI says the same. Kept raw, such a URL is one no HTTP client will request and no
+archive record is named by. `%` itself is never encoded, so a URL that is already encoded stays
+as it is, and `canonical_url` applies the same rule, so either spelling finds the record.
+
 Every page resolves dozens of URLs against one base, and urljoin costs ~5 µs a call, so absolute
 URLs and the common relative shapes (`/a.png`, `img/a.png`, `//cdn/a.png`) are joined by
 concatenation with the base's cached prefixes; anything unusual still goes through urljoin, and
@@ -49,12 +57,74 @@ _ABSOLUTE_SIMPLE = re.compile(
 )
 
 
+# What no percent-encode set of the WHATWG URL Standard leaves as it is, in any part of a URL:
+# C0 controls, space, DEL and beyond, and the few printable characters some set names. A URL
+# without any (nearly all) is already as a browser sends it.
+_NOT_AS_SENT = re.compile("[^\x21-\x7e]|[\"'<>`{}]")
+# Each part's own set (path, special-scheme query, fragment); userinfo is treated as the path.
+_PATH_ENCODE = re.compile("[^\x21-\x7e]|[\"<>`{}]")
+_QUERY_ENCODE = re.compile("[^\x21-\x7e]|[\"'<>]")
+_FRAGMENT_ENCODE = re.compile("[^\x21-\x7e]|[\"<>`]")
+
+
+def _percent(match: re.Match[str]) -> str:
+    try:
+        data = match.group().encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the URL standard's UTF-8 encoder writes U+FFFD
+        data = "\ufffd".encode("utf-8")
+    return "".join(f"%{byte:02X}" for byte in data)
+
+
+def as_sent(url: str) -> str | None:
+    """`url` (absolute, `scheme://authority...`) as a browser sends it: its path, query and
+    fragment percent-encoded by their WHATWG sets (UTF-8), a non-ASCII host in punycode (UTS 46,
+    non-transitional, as browsers do); None when the host cannot be converted. A URL with nothing
+    to encode comes back as it is (module docstring)."""
+    if _NOT_AS_SENT.search(url) is None:
+        return url
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return _PATH_ENCODE.sub(_percent, url)
+    cut = len(rest)
+    for ch in "/?#":
+        at = rest.find(ch)
+        if 0 <= at < cut:
+            cut = at
+    authority, tail = rest[:cut], rest[cut:]
+    tail, hash_, fragment = tail.partition("#")
+    path, mark, query = tail.partition("?")
+    userinfo, at, hostport = authority.rpartition("@")
+    if not hostport.isascii():
+        host, colon, port = hostport.rpartition(":") if not hostport.endswith("]") else (hostport, "", "")
+        if not colon or not port.isdigit():
+            host, colon, port = hostport, "", ""
+        import idna  # only for a non-ASCII host, which few pages have
+
+        try:
+            host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return None
+        hostport = f"{host}{colon}{port}"
+    return (f"{scheme}://{_PATH_ENCODE.sub(_percent, userinfo)}{at}{hostport}{_PATH_ENCODE.sub(_percent, path)}"
+            f"{mark}{_QUERY_ENCODE.sub(_percent, query)}{hash_}{_FRAGMENT_ENCODE.sub(_percent, fragment)}")
+
+
 def resolve_url_reason(raw: str, base: str) -> tuple[str | None, str | None]:
-    """Resolve `raw` against `base`, returning `(url, None)` or `(None, reason)`.
+    """Resolve `raw` against `base`, returning `(url, None)` or `(None, reason)`; the URL is
+    written as the browser sends it (`as_sent`).
 
     The reason matters downstream: a dropped image is recorded with why it was dropped, and
     "the page used a `javascript:` URL" is a different finding from "the URL is broken".
     """
+    url, reason = _resolve(raw, base)
+    if url is None or _NOT_AS_SENT.search(url) is None or url[:5].lower() == "data:":
+        return url, reason
+    sent = as_sent(url)
+    return (sent, None) if sent is not None else (None, REASON_UNRESOLVABLE)
+
+
+def _resolve(raw: str, base: str) -> tuple[str | None, str | None]:
+    """`resolve_url_reason` before the encoding."""
     value = raw.strip(_ASCII_WS)
     if not value or value[0] == "#":
         return None, REASON_UNRESOLVABLE
@@ -262,10 +332,14 @@ _DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 
 def canonical_url(url: str) -> str:
     """The key under which two spellings of one image URL meet: scheme and host lower-cased, the
-    default port and any fragment dropped. ARC files write `http://host:80/a.gif` where the page
-    says `http://host/a.gif`; both must find the same archive record and be downloaded once."""
+    default port and any fragment dropped, and written as sent (`as_sent`). ARC files write
+    `http://host:80/a.gif` where the page says `http://host/a.gif`, a page may write `a b.gif`
+    where the crawler wrote `a%20b.gif`; both must find the same archive record and be
+    downloaded once."""
     if url.startswith("data:"):
         return url
+    if _NOT_AS_SENT.search(url) is not None:
+        url = as_sent(url) or url
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url

@@ -180,3 +180,15 @@ def test_resume_asks_again_after_408_but_not_after_404(shared_data: Path, tmp_pa
 )
 def test_which_statuses_are_retryable(status: str, code: int | None, retryable: bool) -> None:
     assert st.is_retryable(status, code) is retryable
+
+
+def test_an_image_url_written_with_spaces_and_non_ascii_letters_is_fetched_as_a_browser_asks(
+    shared_data: Path, tmp_path: Path, server: LoopbackServer
+) -> None:
+    hopper = (shared_data / "images/pillow/hopper.png").read_bytes()
+    sent = server.add_route("/img/Thailand%202011-01/gr%C3%B6%C3%9Fe.png", body=hopper)
+    written = server.base_url + "img/Thailand 2011-01/größe.png"
+    warc = write_warc(tmp_path / "pages.warc.gz", {PAGE_URL: [written]})
+    run_inline(image_job(tmp_path / "out", warc))
+    assert _requests(server) == {"/img/Thailand%202011-01/gr%C3%B6%C3%9Fe.png": 1}
+    assert slot_outcomes(tmp_path / "out")[sent]["status"] == st.OK

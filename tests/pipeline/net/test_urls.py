@@ -7,6 +7,7 @@ host-root join gets wrong.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -188,13 +189,16 @@ _RELATIVE = [
 
 @pytest.mark.parametrize("base", _BASES)
 def test_resolution_agrees_with_urljoin(base: str) -> None:
-    """The concatenation fast path for common relative URLs must give exactly urljoin's answer
-    (fragment-only references excepted: they mean the page itself and are unresolvable)."""
+    """The concatenation fast path for common relative URLs must give exactly urljoin's answer,
+    written as sent (fragment-only references excepted: they mean the page itself and are
+    unresolvable)."""
+    from weft.pipeline.net.urls import as_sent
+
     for raw in _RELATIVE:
         try:
             joined = urljoin(base, raw)
             parts = urlsplit(joined)
-            expected = joined if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+            expected = as_sent(joined) if parts.scheme.lower() in ("http", "https") and parts.hostname else None
         except ValueError:
             expected = None
         assert resolve_url(raw, base) == expected, (base, raw)
@@ -237,3 +241,57 @@ def test_canonical_url_lets_two_spellings_of_one_image_meet(url: str, key: str) 
     from weft.pipeline.net.urls import canonical_url
 
     assert canonical_url(url) == key
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # What the WHATWG URL Standard's percent-encode sets say a browser sends (UTF-8 bytes).
+        ("Thailand 2011-01/thumbs/img-1.jpg", "https://ex.com/blog/2020/Thailand%202011-01/thumbs/img-1.jpg"),
+        ("/bilder/größe.jpg", "https://ex.com/bilder/gr%C3%B6%C3%9Fe.jpg"),
+        ("/a\"b<c>d`e{f}g|h^i[j].png", "https://ex.com/a%22b%3Cc%3Ed%60e%7Bf%7Dg|h^i[j].png"),  # the path set
+        ("/a.png?q=a b'c\"d`e{f}", "https://ex.com/a.png?q=a%20b%27c%22d`e{f}"),  # the special-query set
+        ("/a.png#x y'z`", "https://ex.com/a.png#x%20y'z%60"),  # the fragment set
+        ("/%7Bx%7D/a b%20c%zz.png", "https://ex.com/%7Bx%7D/a%20b%20c%zz.png"),  # "%" is never encoded
+        ("/\U0001f600.png", "https://ex.com/%F0%9F%98%80.png"),
+        ("http://bücher.example:8080/a b.png", "http://xn--bcher-kva.example:8080/a%20b.png"),  # punycode host
+        ("//straße.example/a.png", "https://xn--strae-oqa.example/a.png"),  # UTS 46 non-transitional, as browsers
+        ("https://[::1]:8080/a b.png", "https://[::1]:8080/a%20b.png"),
+        ("../x y/a.png", "https://ex.com/blog/x%20y/a.png"),  # through urljoin
+    ],
+)
+def test_urls_are_written_as_the_browser_sends_them(raw: str, expected: str) -> None:
+    from weft.pipeline.net.urls import as_sent
+
+    assert resolve_url(raw, PAGE) == expected
+    assert as_sent(expected) == expected  # encoding twice changes nothing
+
+
+def test_a_host_that_has_no_punycode_form_is_unresolvable() -> None:
+    assert resolve_url_reason("http://a\u200db.example/x.png", PAGE) == (None, REASON_UNRESOLVABLE)
+
+
+def test_the_raw_and_the_encoded_spelling_meet() -> None:
+    from weft.pipeline.net.urls import canonical_url
+
+    assert canonical_url("http://h/Thailand 2011-01/größe.jpg?a b") == canonical_url("http://h/Thailand%202011-01/gr%C3%B6%C3%9Fe.jpg?a%20b")
+
+
+def test_a_real_page_with_spaces_in_its_image_urls(shared_data: Path) -> None:
+    """The 2014 Common Crawl capture of a 0pointer.de gallery writes `src="Thailand 2011-01/..."`:
+    every slot says the URL a browser asked for."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from weft.pipeline.extract.extractor import extract
+    from weft.schemas.document import ImageSlot
+
+    with open(shared_data / "warc/cc/eugeneware_CC-MAIN-2014-35.warc", "rb") as fh:
+        pages = [(r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
+                 for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    html = {url: body for url, body in pages if url.startswith("http://0pointer.de/photos/")}
+    assert html, "the gallery page is in the WARC"
+    urls = [s.url for body_url, body in html.items() for s in extract(body, body_url).segments if isinstance(s, ImageSlot)]
+    gallery = [u for u in urls if "/galleries/Thailand" in u]
+    assert len(gallery) >= 50
+    assert all(" " not in u and "/galleries/Thailand%202011-01/" in u for u in gallery)
+    assert sum("/thumbs/img-" in u for u in gallery) >= 50

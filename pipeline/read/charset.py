@@ -20,6 +20,8 @@ Policy where a declaration and the bytes disagree (both are deliberate and teste
   replaced by U+FFFD, as long as the damage is small (at most `_tolerated_errors(n)`: a stray
   byte, a payload cut in the middle of a character). When the damage is larger the declaration
   is taken to be wrong and the next source is tried (header, then meta, then detection).
+* One exception to the header's word: a UTF-8 header on bytes with no UTF-8 in them at all (every
+  non-ASCII byte undecodable, `_never_utf8`) gives way to a `<meta>` that names another codec.
 
 `decode_html` never raises on bytes: every path ends in a decode with `errors="replace"`.
 
@@ -244,10 +246,11 @@ def _decode(payload: bytes, header_charset: str | None, want_text: bool = True) 
             return rest.decode(codec, "replace"), codec, "bom", -1
 
     header_codec = normalize_charset_label(header_charset)
+    by_header = None
     if header_codec is not None:
-        decoded = _decode_declared(payload, header_codec, "http-header", want_text)
-        if decoded is not None:
-            return decoded
+        by_header = _decode_declared(payload, header_codec, "http-header", want_text)
+        if by_header is not None and not (header_codec == "utf-8" and by_header[3] < 0 and _never_utf8(payload, by_header[0])):
+            return by_header
 
     meta_codec = normalize_charset_label(find_meta_charset(payload), in_document=True)
     if meta_codec is not None and meta_codec != header_codec:
@@ -255,7 +258,20 @@ def _decode(payload: bytes, header_charset: str | None, want_text: bool = True) 
         if decoded is not None:
             return decoded
 
-    return _detect(payload, want_text)
+    return by_header if by_header is not None else _detect(payload, want_text)
+
+
+def _never_utf8(payload: bytes, text: str | None) -> bool:
+    """Whether a payload declared UTF-8 that decoded with a few replacements has no UTF-8 in it
+    at all: every non-ASCII byte was replaced, and not only a character cut at the end. Then the
+    header is a server default in front of a legacy page (PHP's `default_charset` has been UTF-8
+    since 5.6), and the page's own `<meta>` declaration, when it names another codec, is the
+    author's word for the bytes: `don\x92t` under `<meta charset=windows-1252>` is "don’t", not
+    "don\ufffdt". Without a `<meta>` the header's decode stands: a detector guesses wrong on a
+    handful of bytes (a few Latin-1 letters in an English page come out as cp1250 or GB18030)."""
+    if text is None or payload[:-3].isascii():
+        return False
+    return all(ch == "\ufffd" for ch in text if ch > "\x7f")
 
 
 def _tolerated_errors(size: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -276,3 +277,43 @@ def test_html_utf8_hands_on_a_utf8_payload_itself(header: str | None) -> None:
 )
 def test_split_content_type(value, expected) -> None:
     assert split_content_type(value) == expected
+
+
+def test_a_real_latin1_page_behind_a_utf8_header_is_read_by_its_meta(shared_data) -> None:
+    """landwirt.com's article is ISO-8859-1 and says so in a `<meta>`; behind a server's default
+    `charset=utf-8` (how bench_warcs.py and many PHP sites serve it) its 72 umlauts were 72
+    U+FFFD, few enough for a 72 kB page to pass as UTF-8 with replacements."""
+    payload = (shared_data / "html/trafilatura/landwirt.com.sensortechnik.html").read_bytes()
+    text, codec, how = decode_html(payload, "utf-8")
+    assert (codec, how) == ("cp1252", "meta")
+    assert text == payload.decode("cp1252") and "Viertelleitfähigkeitssensor" in text
+
+
+@pytest.mark.parametrize("name", ["daringfireball-1", "medicalnewstoday", "tumblr", "webmd-1"])
+def test_a_utf8_header_in_front_of_a_legacy_page_gives_way_to_its_meta(shared_data, name) -> None:
+    """A real English page as a legacy site serves it: written in windows-1252 with a `<meta>`
+    saying so, behind a server's default `charset=UTF-8` header. Its few curly quotes and dashes
+    are the only non-ASCII bytes, few enough for the header's decode to pass with replacements;
+    no byte is UTF-8, so the author's `<meta>` decides, and the text comes back whole."""
+    source = (shared_data / "html/readability" / name / "source.html").read_text(encoding="utf-8")
+    page = re.sub(r"charset=([\"']?)utf-8", r"charset=\1windows-1252", source, count=1, flags=re.IGNORECASE)
+    assert page != source
+    payload = page.encode("cp1252")
+    assert 0 < sum(byte > 127 for byte in payload) <= 10
+    text, codec, how = decode_html(payload, "UTF-8")
+    assert (text, codec, how) == (page, "cp1252", "meta")
+    assert html_utf8(payload, "UTF-8") == (page.encode("utf-8"), "cp1252", "meta")
+    # The same bytes with a `<meta>` that agrees with the header (or none): the header stands.
+    text, codec, how = decode_html(source.encode("cp1252"), "UTF-8")
+    assert (codec, how) == ("utf-8", "http-header")
+    assert text.count("\ufffd") == sum(byte > 127 for byte in source.encode("cp1252"))
+
+
+def test_a_page_with_some_utf8_keeps_its_utf8_header_whatever_its_meta_says(blackbook_pages) -> None:
+    """archive.org's /details/audio is UTF-8 with two stray Latin-1 bytes: one valid UTF-8
+    character is evidence enough for the header."""
+    payload, header_charset = blackbook_pages["http://www.archive.org/details/audio"]
+    legacy_meta = b'<meta charset="windows-1252">' + payload
+    text, codec, how = decode_html(legacy_meta, header_charset)
+    assert (codec, how) == ("utf-8", "http-header")
+    assert text.count("\ufffd") == 2

@@ -58,9 +58,10 @@ _ABSOLUTE_SIMPLE = re.compile(
 
 
 # What no percent-encode set of the WHATWG URL Standard leaves as it is, in any part of a URL:
-# C0 controls, space, DEL and beyond, and the few printable characters some set names. A URL
-# without any (nearly all) is already as a browser sends it.
-_NOT_AS_SENT = re.compile("[^\x21-\x7e]|[\"'<>`{}]")
+# C0 controls, space, DEL and beyond, and the few printable characters some set names (" ' < >
+# ` { }). A URL without any (nearly all) is already as a browser sends it. Written as one class
+# of what may stay: an alternation of two classes costs 4.2 µs on a 150-character URL, this 0.9.
+_NOT_AS_SENT = re.compile("[^!#-&(-;=?-_a-z|~]")
 # Each part's own set (path, special-scheme query, fragment); userinfo is treated as the path.
 _PATH_ENCODE = re.compile("[^\x21-\x7e]|[\"<>`{}]")
 _QUERY_ENCODE = re.compile("[^\x21-\x7e]|[\"'<>]")
@@ -117,7 +118,7 @@ def resolve_url_reason(raw: str, base: str) -> tuple[str | None, str | None]:
     "the page used a `javascript:` URL" is a different finding from "the URL is broken".
     """
     url, reason = _resolve(raw, base)
-    if url is None or _NOT_AS_SENT.search(url) is None or url[:5].lower() == "data:":
+    if url is None or url[:5].lower() == "data:" or _NOT_AS_SENT.search(url) is None:
         return url, reason
     sent = as_sent(url)
     return (sent, None) if sent is not None else (None, REASON_UNRESOLVABLE)

@@ -13,6 +13,7 @@ export NO_ALBUMENTATIONS_UPDATE := 1
 $(VENV)/.installed: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q -e .
+	$(PY) -m compileall -q pipeline filters jobs schemas demo train  # an editable install compiles nothing (benchmarks/bytecode_cache.py)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from bench_warcs import build_warc, shared_pages
+from bytecode_cache import compile_weft
 from proctree import peak_memory
 
 WEFT = str(Path(sys.executable).parent / "weft")
@@ -56,6 +57,7 @@ def main() -> None:
     ap.add_argument("--job", default="kosmos1", help="job spec to run (default: the Kosmos-1 recipe)")
     ap.add_argument("--no-taskset", action="store_true", help="do not hold the process trees to one core")
     args = ap.parse_args()
+    compile_weft()
     pin = not args.no_taskset and shutil.which("taskset") is not None
     with tempfile.TemporaryDirectory(prefix="weft-bench-") as tmp_name:
         tmp = Path(tmp_name)

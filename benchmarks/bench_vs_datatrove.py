@@ -45,6 +45,7 @@ import time
 from pathlib import Path
 
 from bench_warcs import build_warc, shared_pages
+from bytecode_cache import compile_weft
 from proctree import peak_memory
 
 BENCH = Path(__file__).resolve().parent
@@ -114,6 +115,7 @@ def main() -> None:
     ap.add_argument("--only", default="", help="run only these contenders, comma-separated (e.g. 'weft local,weft ray' "
                                                "to see how memory grows with --pages; no ratio is printed without datatrove)")
     args = ap.parse_args()
+    compile_weft()
     only = {name.strip() for name in args.only.split(",") if name.strip()}
     if (not only or any(name.startswith("datatrove") for name in only)) and not DT_PYTHON.exists():
         raise SystemExit(f"{DT_PYTHON} missing: run `make bench-venv` first")

@@ -22,8 +22,10 @@ outcome                        meaning
 `skipped_not_html`             HTTP 200 of another type (css, js, pdf, ...)
 `skipped_image_not_indexed`    an image record while `ReadOptions.index_images` is off
 `skipped_image_too_large`      an image payload over `max_image_bytes` (a cut image is useless)
-`skipped_unsupported_encoding` a Content-Encoding warcio cannot undo (e.g. `br` without brotli)
-`failed_content_decoding`      the Content-Encoding (gzip/deflate) could not be undone
+`skipped_unsupported_encoding` a Content-Encoding weft cannot undo (`content_encoding`: it
+                               undoes gzip, deflate and br)
+`failed_content_decoding`      the Content-Encoding could not be undone: the compressed data is
+                               damaged
 `failed_file_damaged`          the data of this record is damaged: the file ends inside it, its
                                gzip member is corrupt, its header or length is garbage; see
                                `file_errors` and `record_errors`
@@ -74,10 +76,11 @@ from dataclasses import dataclass, field
 from typing import Any, Generator, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader
+from warcio.bufferedreaders import ChunkedDataReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
+from weft.pipeline.read import content_encoding
 from weft.pipeline.read.charset import html_utf8, split_content_type
 from weft.jobs.errors import FileError, RecordError, UserError
 from weft.pipeline.read.inputs import open_input
@@ -182,7 +185,8 @@ class ReadStats:
     record_errors: list[dict[str, Any]] = field(default_factory=list)
     """`{"file": uri, "offset": record offset, "error": one line}`: damage in a per-record-gzip
     input that cost one record and not the rest of the input (the reader went on from the next
-    intact gzip member); the record's `failed_*` outcome is counted as well. At most
+    intact gzip member), or a record that failed on its own (a Content-Encoding whose data does
+    not decode); the record's `failed_*` outcome is counted as well. At most
     `MAX_RECORD_ERRORS_LISTED` per input; the rest are counted in `record_errors_not_listed`."""
     bytes_read: int = 0
     """Bytes read from the inputs as stored (compressed for `.gz`)."""
@@ -190,7 +194,9 @@ class ReadStats:
     """Facts that do not change an outcome: `page_cut_at_cap`, `page_truncated_in_warc`,
     `image_truncated_in_warc`, `identified_payload_type_used`, `charset_<source>`,
     `content_length_mismatch` (warcio found a record not followed by its blank lines),
-    `record_errors_not_listed`."""
+    `page_encoding_cut` (a Content-Encoding stream that ends early: the page is truncated),
+    `content_encoding_not_applied` (a payload labelled with an encoding it does not have, read
+    as it is), `record_errors_not_listed`."""
 
     @property
     def balanced(self) -> bool:
@@ -426,12 +432,15 @@ def _take(state: _FileState, iterator: ArchiveIterator, record: ArcWarcRecord) -
     state.current, state.record = key, record
 
     warnings_before = iterator.err_count
+    failure: RecordError | None = None
     try:
         outcome, wanted = _classify(record, options, stats)
     except RecordError as error:
-        outcome, wanted = f"failed_{error.reason}", None
+        outcome, wanted, failure = f"failed_{error.reason}", None, error
     offset = iterator.get_record_offset()  # reads the rest of the record first
     length = iterator.get_record_length()
+    if failure is not None:
+        _record_error(state, offset, f"{key} record at offset {offset} ({record.rec_headers.get_header('WARC-Target-URI') or 'no URI'}): {failure}")
     _note(stats, "content_length_mismatch", iterator.err_count - warnings_before)
 
     missing = getattr(record.raw_stream, "limit", 0)
@@ -553,39 +562,60 @@ def _classify(record: ArcWarcRecord, options: ReadOptions, stats: ReadStats) -> 
         return "skipped_image_not_indexed", None
 
     encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
-    if encoding not in _IDENTITY_ENCODINGS and encoding not in BufferedReader.get_supported_decompressors():
+    encoded = encoding not in _IDENTITY_ENCODINGS
+    if encoded and not content_encoding.supported(encoding):
         return "skipped_unsupported_encoding", None
-    stream = record.content_stream()
+    stream = _transfer_decoded(record)
     if not is_html:
-        return _image(record, stream, mime, options, encoded=encoding not in _IDENTITY_ENCODINGS)
+        return _image(record, stream, mime, options, encoding=encoding if encoded else "", stats=stats)
 
-    data = stream.read(options.max_html_bytes + 1)
+    data, decoded_whole = _payload(stream, encoding if encoded else "", options.max_html_bytes + 1, stats)
     cut = len(data) > options.max_html_bytes
     if not data:
-        if encoding not in _IDENTITY_ENCODINGS and record.payload_length > 0:
+        if encoded and record.payload_length > 0:
             raise RecordError("content_decoding", f"{encoding} payload decoded to nothing")
         return "skipped_empty_payload", None
     in_warc = record.rec_headers.get_header("WARC-Truncated") is not None
     _note(stats, "page_cut_at_cap", cut)
     _note(stats, "page_truncated_in_warc", in_warc)
-    return "page", _Wanted("page", data[: options.max_html_bytes], mime, charset, cut or in_warc)
+    _note(stats, "page_encoding_cut", not decoded_whole)
+    return "page", _Wanted("page", data[: options.max_html_bytes], mime, charset, cut or in_warc or not decoded_whole)
+
+
+def _transfer_decoded(record: ArcWarcRecord) -> Any:
+    """The HTTP payload with its transfer coding undone but not its Content-Encoding
+    (`content_encoding` undoes that): what warcio's `content_stream()` gives with decoding off."""
+    if record.http_headers.get_header("transfer-encoding") == "chunked":  # warcio's own test, as it was
+        return ChunkedDataReader(record.raw_stream, decomp_type=None)
+    return record.raw_stream
+
+
+def _payload(stream: Any, encoding: str, limit: int, stats: ReadStats) -> tuple[bytes, bool]:
+    """At most `limit` bytes of the payload, its Content-Encoding (if any) undone, and whether the
+    encoded stream ended where its encoding says it ends (always true without one)."""
+    if not encoding:
+        return stream.read(limit), True
+    data, complete, applied = content_encoding.decode(stream, encoding, limit)
+    _note(stats, "content_encoding_not_applied", not applied)
+    return data, complete
 
 
 def _image(
-    record: ArcWarcRecord, stream: Any, mime: str, options: ReadOptions, *, encoded: bool = False
+    record: ArcWarcRecord, stream: Any, mime: str, options: ReadOptions, *, encoding: str = "",
+    stats: ReadStats | None = None,
 ) -> tuple[str, _Wanted | None]:
     if not options.index_images:
         return "skipped_image_not_indexed", None
     cap = options.max_image_bytes
     known_size = record.payload_length if record.http_headers is not None else record.length
-    if not encoded and known_size is not None and known_size > cap:
+    if not encoding and known_size is not None and known_size > cap:
         return "skipped_image_too_large", None  # known from the lengths: not even read
-    data = stream.read(cap + 1)
+    data, decoded_whole = _payload(stream, encoding, cap + 1, stats or ReadStats())
     if len(data) > cap:
         return "skipped_image_too_large", None
     if not data:
         return "skipped_empty_payload", None
-    truncated = record.rec_headers.get_header("WARC-Truncated") is not None
+    truncated = record.rec_headers.get_header("WARC-Truncated") is not None or not decoded_whole
     return "archive_image", _Wanted("archive_image", data, mime, None, truncated)
 
 

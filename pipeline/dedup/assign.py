@@ -148,20 +148,19 @@ class JoinNodes(Stage):
         root = dict(zip(edges.column("node").to_pylist(), edges.column("root").to_pylist()))
         url_of = dict(zip(urls.column("node").to_pylist(), urls.column("url_of").to_pylist()))
         wanted = sorted(set(root) | set(url_of))
-        # Only the documents with a root or a URL fact are read into Python: most documents of a
-        # partition have neither, and their signatures stay in Arrow.
+        # Only the documents with a root or a URL fact are kept, and their rows stay in Arrow: a
+        # signature as a Python list is 128 int objects (about 5 KB a document), which grew the
+        # in-process bench job's peak by 50 MB at 20,000 pages, when nearly every document of
+        # the partition is in a cluster.
         docs = rows.filter(pc.and_(pc.equal(kind, DOC_ROW), pc.is_in(rows.column("node"), pa.array(wanted, pa.string()))))
-        own = {row["node"]: row for row in docs.to_pylist()}
-        members = []
-        for node in wanted:
-            doc = own.get(node)
-            if doc is None:
-                continue  # not a kept document of this job: cannot happen unless files were edited
-            members.append({**doc, "kind": MEMBER_ROW, "root": root.get(node, node), "url_of": url_of.get(node)})
-        parts = partition_of([m["root"] for m in members], self.parts).to_pylist()
-        for member, part in zip(members, parts):
-            member["part"] = part
-        return pa.concat_tables([rows.filter(pc.equal(kind, CHUNK_ROW)), _table(members)])
+        own = {node: i for i, node in enumerate(docs.column("node").to_pylist())}  # a repeated node: its last row
+        members = docs.take(pa.array([own[node] for node in wanted if node in own], pa.int64()))
+        nodes = members.column("node").to_pylist()
+        roots = [root.get(node, node) for node in nodes]
+        members = members.set_column(ASSIGN_SCHEMA.get_field_index("part"), "part", partition_of(roots, self.parts))
+        for name, values in (("kind", [MEMBER_ROW] * len(nodes)), ("root", roots), ("url_of", [url_of.get(n) for n in nodes])):
+            members = members.set_column(ASSIGN_SCHEMA.get_field_index(name), name, pa.array(values, pa.string()))
+        return pa.concat_tables([rows.filter(pc.equal(kind, CHUNK_ROW)), members.cast(ASSIGN_SCHEMA)])
 
 
 class Clusters(Stage):
@@ -184,7 +183,11 @@ class Clusters(Stage):
             return pq.read_table(self.layout.dedup_facts(part)).cast(ASSIGN_SCHEMA)
         components: dict[str, list[dict[str, Any]]] = {}
         out: list[dict[str, Any]] = []
-        for row in rows.to_pylist():
+        # The signatures stay one Arrow buffer; each member gets a view of its own (rows as
+        # Python lists held about 5 KB a document: module docstring of `JoinNodes`' change).
+        signatures = _signature_views(rows.column("signature"))
+        for row, signature in zip(rows.drop_columns(["signature"]).to_pylist(), signatures):
+            row["signature"] = signature
             if row["kind"] == MEMBER_ROW:
                 components.setdefault(row["root"], []).append(row)
             elif row["kind"] == CHUNK_ROW:
@@ -196,6 +199,18 @@ class Clusters(Stage):
         write_parquet_atomic(self.layout.dedup_facts(part), table)
         write_marker(self.layout, CLUSTERS_STEP, unit, {"clusters": len(sizes), "members": sum(sizes), "largest": max(sizes, default=0)})
         return table
+
+
+def _signature_views(column: pa.ChunkedArray) -> list[np.ndarray | None]:
+    """Each row's signature as a read-only numpy view into the column's values (None where null):
+    what `cluster_facts` compares, without a Python int per value."""
+    views: list[np.ndarray | None] = []
+    for chunk in column.chunks:
+        values = chunk.values.to_numpy(zero_copy_only=False)  # the child array, offsets applied below
+        offsets = chunk.offsets.to_numpy()
+        valid = chunk.is_valid().to_numpy(zero_copy_only=False)
+        views.extend(values[offsets[i]:offsets[i + 1]] if valid[i] else None for i in range(len(chunk)))
+    return views
 
 
 def cluster_facts(members: list[dict[str, Any]], text_pass: bool = True) -> list[dict[str, Any]]:

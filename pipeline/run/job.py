@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+import pyarrow as pa
+
 from weft.jobs.spec import JobConfig
 from weft.pipeline import __version__
 from weft.pipeline.layout import OutputLayout, claim_output_dir
@@ -80,6 +82,7 @@ def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None, p
         progress.start(plan, inputs, layout, watch)
     try:
         info = executor_for(cfg).run(plan, inputs, layout, log, watch=watch)
+        info["arrow_memory_pool"] = pa.default_memory_pool().backend_name  # this process's (cli/entry.py)
     finally:
         if progress is not None:
             progress.stop()

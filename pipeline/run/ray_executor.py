@@ -82,9 +82,12 @@ def ray_session(cfg: RayConfig) -> Iterator[dict[str, Any]]:
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="weft-ship-") as tmp:
-            runtime_env = {"py_modules": [_weft_package(Path(tmp))]} if cfg.ship_code else None
+            runtime_env: dict[str, Any] = {"py_modules": [_weft_package(Path(tmp))]} if cfg.ship_code else {}
+            pool = os.environ.get("ARROW_DEFAULT_MEMORY_POOL")  # the allocator the `weft` command chose (cli/entry.py)
+            if pool:
+                runtime_env["env_vars"] = {"ARROW_DEFAULT_MEMORY_POOL": pool}
             try:
-                ray.init(address=address, runtime_env=runtime_env, logging_level=quiet, log_to_driver=cfg.progress)
+                ray.init(address=address, runtime_env=runtime_env or None, logging_level=quiet, log_to_driver=cfg.progress)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise UserError(f"cannot connect to Ray at {address}: {str(exc).splitlines()[0]}") from None
         mode = "cluster"

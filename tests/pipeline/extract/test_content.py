@@ -7,10 +7,13 @@ import statistics
 from pathlib import Path
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from benchmarks.extract_scoring import image_keys, image_keys_of_html, match_images, prf, reference_text, score_text
 from tests.pipeline.extract.test_extract import images, paragraphs, read_page, text_of
+from weft.pipeline.extract.content import _Page
 from weft.pipeline.extract.extractor import extract
+from weft.pipeline.extract.walk import IT_PARA, walk
 from weft.schemas.document import ImageSlot
 
 READABILITY_URL = "http://fakehost/test/page.html"  # what Readability's references were resolved against
@@ -134,3 +137,21 @@ def test_explain_is_off_by_default_and_does_not_change_the_result(shared_data: P
     reasons = {reason.split(":")[0] for _pos, reason, _text in explained.removed}
     assert {"outside_main_content", "tag"} <= reasons
     assert all(0 <= pos <= len(plain.segments) for pos, _r, _t in explained.removed)
+
+
+@pytest.mark.parametrize("other", ["", "\u3001", "\uff0c", "\u060c"])
+def test_commas_of_every_script_are_counted_in_every_paragraph(other: str) -> None:
+    # Rule 2 and 7 count commas per paragraph and per box; a page whose paragraphs hold no comma
+    # of another script counts `,` alone, any other page every comma, in every paragraph (ASCII,
+    # with a curly quote, or in that script).
+    stop = other or "\u3002"  # a full stop where the case has no comma of another script
+    texts = ["Plain, ASCII, text of the page.", "It\u2019s curly, and long enough to score.",
+             f"\u6587\u5b57{stop}\u6587\u5b57{stop}\u6587\u5b57, and words enough to score"]
+    body = LexborHTMLParser(page("".join(f"<div><p>{t}</p></div>" for t in texts))).body
+    builder, _ = walk(body, "http://example.org/", 512, set())
+    paragraphs = [item for item in builder.items if item[0] == IT_PARA]
+    assert [item[1] for item in paragraphs] == texts
+    expected = [2, 1, 1 + (2 if other else 0)]
+    pg = _Page(builder)
+    assert [pg.commas[item[2] + 1] - pg.commas[item[2]] for item in paragraphs] == expected
+    assert [score - 1 - len(item[1]) // 100 for (_b, score), item in zip(pg.scorable, paragraphs)] == expected

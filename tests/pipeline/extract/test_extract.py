@@ -713,6 +713,21 @@ def test_noscript_duplicate_and_other_noscript_content() -> None:
     assert urls(apart) == ["https://ex.com/blog/2020/a.jpg", "https://ex.com/blog/2020/b.jpg"]
 
 
+@pytest.mark.parametrize("inner, kept", [
+    ("<img src='b.jpg'>", True),
+    ("<div><span><img src='b.jpg'></span></div>", True),  # nested: still the only one
+    ("<img src='b.jpg'><img src='c.jpg'>", False),  # two
+    ("<div><img src='b.jpg'></div><svg><img src='c.jpg'></svg>", False),  # the parser lifts the second out of svg
+    ("<template><img src='c.jpg'></template><img src='b.jpg'>", True),  # template content is not the page's
+    ("<span> </span>", False),  # none
+])
+def test_noscript_fallback_is_its_one_img(inner: str, kept: bool) -> None:
+    # `noscript_image` walks the subtree itself instead of asking `css("img")`; what it finds is
+    # what the selector finds
+    ex = run(f"<p>a</p><img class='x'><noscript>{inner}</noscript><p>b</p>")
+    assert urls(ex) == (["https://ex.com/blog/2020/b.jpg"] if kept else [])
+
+
 def test_dropped_slot_positions_count_kept_segments_before() -> None:
     ex = run("<img src='t.gif' width='1' height='1'><p>a</p><img src='k.jpg'><img src='javascript:x'><p>b</p>"
              "<img src='t2.gif' width='0' height='0'>")

@@ -281,6 +281,23 @@ def _move_leading_figcaption(figure: LexborNode) -> None:
         figure.insert_child(first, move=True)
 
 
+_IMAGE_ELEMENTS = frozenset(("amp-img", "amp-anim"))
+"""Custom elements that are an image: AMP pages (news sites serve them to search engines, and
+crawls hold many) show pictures with `<amp-img>` and GIFs with `<amp-anim>`, which the AMP runtime
+turns into an `<img>` with the same `src`, `srcset`, `width`, `height` and `alt`. Their children (a
+`fallback` or `placeholder` `<amp-img>`, a `<noscript><img>`) stand in for the same picture, so
+they are not walked, as an `<img>` has none."""
+
+
+def _custom_kind(custom: dict[int, int], tid: int, node: LexborNode) -> int:
+    """The kind of a custom element (`<amp-img>`, `<my-widget>`): lexbor numbers custom tags per
+    document, past every standard tag, so the walk asks each new number's name once."""
+    kind = custom.get(tid)
+    if kind is None:
+        kind = custom[tid] = _K_IMG if node.tag in _IMAGE_ELEMENTS else _K_INLINE
+    return kind
+
+
 def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
          explain: bool = False) -> tuple[SegmentBuilder, int]:
     """One iterative pre-order walk over `root`'s subtree; returns the builder (the items it saw,
@@ -304,6 +321,8 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
     box = 0  # mirrored in builder.box, which flush() and the image events read
     kinds = _KIND_BY_ID
     n_kinds = len(kinds)
+    custom: dict[int, int] = {}  # a custom element's tag id (per document) -> its kind
+    custom_kind = _custom_kind
     text_id = TEXT_ID
     boilerplate_kind_of = boilerplate_kind
     saying_isdisjoint = SAYING_ATTRS.isdisjoint
@@ -339,7 +358,7 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                 if text:
                     buf_append(text)
         else:
-            kind = kinds[tid] if tid < n_kinds else k_inline
+            kind = kinds[tid] if tid < n_kinds else custom_kind(custom, tid, node)
             if kind != k_skip:
                 attrs = node.attributes
                 if (attrs and not saying_isdisjoint(attrs) and (said := boilerplate_kind_of(attrs))
@@ -352,7 +371,7 @@ def walk(root: LexborNode, base: str, max_depth: int, protected: set[int],
                             if page_p_chars < 0:
                                 page_p_chars = paragraph_chars(root.css("p"))
                             if 2 * paragraph_chars(paragraphs) > page_p_chars:
-                                kind = kinds[tid] if tid < n_kinds else k_inline
+                                kind = kinds[tid] if tid < n_kinds else custom_kind(custom, tid, node)
                     if kind == k_skip and explain:
                         builder.skipped(skip_reason(said, attrs), node)
                 if kind == k_inline:

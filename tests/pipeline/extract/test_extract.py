@@ -896,3 +896,38 @@ def test_links_in_kept_content_are_counted_and_boilerplate_links_are_not() -> No
 def test_skip_links_are_not_text() -> None:
     html = "<body><a class='skip-link screen-reader' href='#content'>Skip to content</a><main><p>Real text.</p></main></body>"
     assert [s.text for s in extract(html, "https://ex.com/").segments] == ["Real text."]
+
+
+AMP_PAGE = """<!doctype html><html amp lang="en"><head><meta charset="utf-8"><title>Sea views</title></head>
+<body><article><h1>Sea views</h1>
+<p>The coast at dawn is quiet, and the light comes in low over the water for an hour or so.</p>
+<amp-img alt="A view of the sea" src="/images/sea.jpg" width="900" height="675" layout="responsive"></amp-img>
+<p>By noon the boats are out, and the harbour fills with people buying the morning's catch.</p>
+<amp-img alt="Mountains" width="550" height="368" layout="responsive" src="/images/mountains.webp"
+  srcset="/images/mountains-550.webp 550w, /images/mountains-1100.webp 1100w">
+  <amp-img alt="Mountains" fallback width="550" height="368" layout="responsive" src="/images/mountains.jpg"></amp-img>
+  <noscript><img src="/images/mountains.jpg" width="550" height="368" alt="Mountains"></noscript>
+</amp-img>
+<p>In the evening the wind turns, and the gulls follow the last boats back into the harbour.</p>
+<amp-anim width="400" height="300" src="/images/waves.gif" layout="responsive" alt="Waves">
+  <amp-img placeholder width="400" height="300" src="/images/waves-still.jpg"></amp-img>
+</amp-anim>
+<p>Nobody who has seen it forgets the colour of the water when the sun goes down behind the hill.</p>
+</article></body></html>"""
+
+
+def test_amp_images_are_slots() -> None:
+    """AMP pages (news sites serve them to search engines, and crawls hold many) show their images
+    with `<amp-img>` and `<amp-anim>`, which the AMP runtime turns into `<img>`: each is one slot
+    from its own attributes, its fallback, placeholder and `<noscript>` children being stand-ins
+    for the same picture."""
+    extraction = extract(AMP_PAGE, "https://news.example.com/2024/sea.amp.html")
+    slots = [s for s in extraction.segments if isinstance(s, ImageSlot)]
+    assert [s.url for s in slots] == [
+        "https://news.example.com/images/sea.jpg",
+        "https://news.example.com/images/mountains-1100.webp",
+        "https://news.example.com/images/waves.gif",
+    ]
+    assert [s.alt for s in slots] == ["A view of the sea", "Mountains", "Waves"]
+    kinds = ["img" if isinstance(s, ImageSlot) else "text" for s in extraction.segments]
+    assert kinds == ["text", "img", "text", "img", "text", "img", "text"]

@@ -76,6 +76,19 @@ def _percent(match: re.Match[str]) -> str:
     return "".join(f"%{byte:02X}" for byte in data)
 
 
+def _split(url: str) -> tuple[str, str, str] | None:
+    """`(scheme, authority, the rest)` of `scheme://authority/...`; None without `://`."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return None
+    cut = len(rest)
+    for ch in "/?#":
+        at = rest.find(ch)
+        if 0 <= at < cut:
+            cut = at
+    return scheme, rest[:cut], rest[cut:]
+
+
 def as_sent(url: str) -> str | None:
     """`url` (absolute, `scheme://authority...`) as a browser sends it: its path, query and
     fragment percent-encoded by their WHATWG sets (UTF-8), a non-ASCII host in punycode (UTS 46,
@@ -83,15 +96,10 @@ def as_sent(url: str) -> str | None:
     to encode comes back as it is (module docstring)."""
     if _NOT_AS_SENT.search(url) is None:
         return url
-    scheme, sep, rest = url.partition("://")
-    if not sep:
+    parts = _split(url)
+    if parts is None:
         return _PATH_ENCODE.sub(_percent, url)
-    cut = len(rest)
-    for ch in "/?#":
-        at = rest.find(ch)
-        if 0 <= at < cut:
-            cut = at
-    authority, tail = rest[:cut], rest[cut:]
+    scheme, authority, tail = parts
     tail, hash_, fragment = tail.partition("#")
     path, mark, query = tail.partition("?")
     userinfo, at, hostport = authority.rpartition("@")
@@ -341,16 +349,11 @@ def canonical_url(url: str) -> str:
         return url
     if _NOT_AS_SENT.search(url) is not None:
         url = as_sent(url) or url
-    scheme, sep, rest = url.partition("://")
-    if not sep:
+    parts = _split(url)
+    if parts is None:
         return url
+    scheme, authority, tail = parts
     scheme = scheme.lower()
-    cut = len(rest)
-    for ch in "/?#":
-        at = rest.find(ch)
-        if 0 <= at < cut:
-            cut = at
-    authority, tail = rest[:cut], rest[cut:]
     tail = tail.split("#", 1)[0]
     userinfo, at, hostport = authority.rpartition("@")
     hostport = hostport.lower()

@@ -123,15 +123,17 @@ class KeysReduce(Stage):
         if has_marker(self.layout, KEYS_STEP, unit):
             return unit
         kind = rows.column("kind")
-        url = rows.filter(pc.equal(kind, URL))
-        text = rows.filter(pc.equal(kind, TEXT))
-        band = rows.filter(pc.equal(kind, BAND))
+        # Each kind's own columns before the filter copies them: URL and text rows carry a null
+        # signature (num_perm values once materialised), which only band rows use.
+        url = rows.select(["key", "node", "warc_date"]).filter(pc.equal(kind, URL))
+        text = rows.select(["key", "node"]).filter(pc.equal(kind, TEXT))
+        band = rows.select(["band", "band_key", "node", "signature"]).filter(pc.equal(kind, BAND))
         dropped = url_duplicates(exact_rows(url.column("key").to_pylist(), url.column("node").to_pylist(),
                                             url.column("warc_date").to_pylist(), 1)) if url.num_rows else None
         pairs = _text_pairs(text)
         stats = None
         if band.num_rows and self.settings.minhash is not None:
-            bucketed, stats = bucket_edges(band.select(["band", "band_key", "node", "signature"]), self.settings.minhash,
+            bucketed, stats = bucket_edges(band, self.settings.minhash,
                                            self.settings.limits)
             pairs += list(zip(bucketed.column("lo").to_pylist(), bucketed.column("hi").to_pylist()))
         edges = local_stars(edge_table(pairs)) if pairs else edge_table([])

@@ -32,18 +32,18 @@ from typing import Any, BinaryIO
 from weft.jobs.errors import RecordError
 
 BLOCK = 64 * 1024
+_PROBE = 1024
+"""Without a signature the head is fed by the kilobyte until output comes (`decode`)."""
 
 _GZIP = 16 + zlib.MAX_WBITS
 _ZLIB = zlib.MAX_WBITS
 _RAW = -zlib.MAX_WBITS
+_KINDS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate", "br": "br"}
 
 
 def supported(encoding: str) -> bool:
     """Whether `decode` can undo `encoding` (lower-cased, stripped)."""
     return encoding in _KINDS
-
-
-_KINDS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate", "br": "br"}
 
 
 class _Zlib:
@@ -55,12 +55,9 @@ class _Zlib:
         self.inner = zlib.decompressobj(wbits)
 
     def decompress(self, data: bytes, room: int) -> bytes:
+        """At most `room` bytes; fewer only when all of `data` is used (zlib keeps the rest of
+        its input in `unconsumed_tail`, which a caller at its limit does not need)."""
         return self.inner.decompress(data, room)
-
-    def more(self, room: int) -> bytes:
-        """Output held back by the last call's limit (zlib keeps its input in `unconsumed_tail`)."""
-        tail = self.inner.unconsumed_tail
-        return self.inner.decompress(tail, room) if tail else b""
 
     @property
     def finished(self) -> bool:
@@ -75,10 +72,8 @@ class _Brotli:
         self.inner = brotli.Decompressor()
 
     def decompress(self, data: bytes, room: int) -> bytes:
+        """At least `room` bytes when that much is held back, else everything `data` gives."""
         return self.inner.process(data, output_buffer_limit=room)
-
-    def more(self, room: int) -> bytes:
-        return b"" if self.inner.can_accept_more_data() else self.inner.process(b"", output_buffer_limit=room)
 
     @property
     def finished(self) -> bool:
@@ -99,48 +94,38 @@ def decode(stream: BinaryIO, encoding: str, limit: int) -> tuple[bytes, bool, bo
 
     Whether a payload is encoded at all: gzip data starts with its magic bytes; deflate is
     zlib-wrapped when its first two bytes say so and raw otherwise; raw deflate and br have no
-    signature, so a payload whose first block fails before giving any output is taken as it is
-    (damage further in has given output first, and fails the record)."""
+    signature, so their head goes in by the kilobyte and a payload whose head fails before giving
+    any output is taken as it is (damage further in has given output first, and fails the record)."""
     kind = _KINDS[encoding]
     head = stream.read(BLOCK)
     if kind == "gzip" and not head.startswith(b"\x1f\x8b"):
         return _as_is(head, stream, limit)
-    decoder: Any = _Brotli() if kind == "br" else _Zlib(_GZIP if kind == "gzip" else _ZLIB if _zlib_header(head) else _RAW)
     signed = kind == "gzip" or (kind == "deflate" and _zlib_header(head))
+    decoder: Any = _Brotli() if kind == "br" else _Zlib(_GZIP if kind == "gzip" else _ZLIB if signed else _RAW)
     out: list[bytes] = []
     size = 0
     pending = head
-    in_head = True
     while size < limit:
-        if pending:
-            # Without a signature, the head goes in by the kilobyte until output comes, so that
-            # damage further in fails after output and only a payload that is not encoded at
-            # all fails before any.
+        in_head = bool(pending)
+        if in_head:
             cut = len(pending) if signed or out else _PROBE
             data, pending = pending[:cut], pending[cut:]
         else:
             data = stream.read(BLOCK)
             if not data:
                 break
-            in_head = False
         try:
             piece = decoder.decompress(data, limit - size)
-            while piece:
-                out.append(piece)
-                size += len(piece)
-                if size >= limit:
-                    break
-                piece = decoder.more(limit - size)
         except decoder.error as error:
             if not out and not signed and in_head:
                 return _as_is(head, stream, limit)
             raise RecordError("content_decoding", f"{encoding} payload does not decode: {error}") from None
+        if piece:
+            out.append(piece)
+            size += len(piece)
         if decoder.finished:
             break
     return b"".join(out)[:limit], decoder.finished or size >= limit, True
-
-
-_PROBE = 1024
 
 
 def _as_is(head: bytes, stream: BinaryIO, limit: int) -> tuple[bytes, bool, bool]:

@@ -541,7 +541,7 @@ def _classify(record: ArcWarcRecord, options: ReadOptions, stats: ReadStats) -> 
         mime = split_content_type(record.content_type)[0]
         if not mime.startswith("image/"):
             return "skipped_resource", None
-        return _image(record, record.raw_stream, mime, options)
+        return _image(record, record.raw_stream, mime, options, stats)
     if rec_type != "response":
         return "skipped_unknown_type", None
     if record.http_headers is None:
@@ -567,7 +567,7 @@ def _classify(record: ArcWarcRecord, options: ReadOptions, stats: ReadStats) -> 
         return "skipped_unsupported_encoding", None
     stream = _transfer_decoded(record)
     if not is_html:
-        return _image(record, stream, mime, options, encoding=encoding if encoded else "", stats=stats)
+        return _image(record, stream, mime, options, stats, encoding=encoding if encoded else "")
 
     data, decoded_whole = _payload(stream, encoding if encoded else "", options.max_html_bytes + 1, stats)
     cut = len(data) > options.max_html_bytes
@@ -601,8 +601,7 @@ def _payload(stream: Any, encoding: str, limit: int, stats: ReadStats) -> tuple[
 
 
 def _image(
-    record: ArcWarcRecord, stream: Any, mime: str, options: ReadOptions, *, encoding: str = "",
-    stats: ReadStats | None = None,
+    record: ArcWarcRecord, stream: Any, mime: str, options: ReadOptions, stats: ReadStats, *, encoding: str = ""
 ) -> tuple[str, _Wanted | None]:
     if not options.index_images:
         return "skipped_image_not_indexed", None
@@ -610,7 +609,7 @@ def _image(
     known_size = record.payload_length if record.http_headers is not None else record.length
     if not encoding and known_size is not None and known_size > cap:
         return "skipped_image_too_large", None  # known from the lengths: not even read
-    data, decoded_whole = _payload(stream, encoding, cap + 1, stats or ReadStats())
+    data, decoded_whole = _payload(stream, encoding, cap + 1, stats)
     if len(data) > cap:
         return "skipped_image_too_large", None
     if not data:

@@ -246,11 +246,9 @@ def _decode(payload: bytes, header_charset: str | None, want_text: bool = True) 
             return rest.decode(codec, "replace"), codec, "bom", -1
 
     header_codec = normalize_charset_label(header_charset)
-    by_header = None
-    if header_codec is not None:
-        by_header = _decode_declared(payload, header_codec, "http-header", want_text)
-        if by_header is not None and not (header_codec == "utf-8" and by_header[3] < 0 and _never_utf8(payload, by_header[0])):
-            return by_header
+    by_header = _decode_declared(payload, header_codec, "http-header", want_text) if header_codec is not None else None
+    if by_header is not None and not (header_codec == "utf-8" and _never_utf8(payload, by_header)):
+        return by_header
 
     meta_codec = normalize_charset_label(find_meta_charset(payload), in_document=True)
     if meta_codec is not None and meta_codec != header_codec:
@@ -261,15 +259,16 @@ def _decode(payload: bytes, header_charset: str | None, want_text: bool = True) 
     return by_header if by_header is not None else _detect(payload, want_text)
 
 
-def _never_utf8(payload: bytes, text: str | None) -> bool:
-    """Whether a payload declared UTF-8 that decoded with a few replacements has no UTF-8 in it
-    at all: every non-ASCII byte was replaced, and not only a character cut at the end. Then the
+def _never_utf8(payload: bytes, decoded: _Decoded) -> bool:
+    """Whether a payload declared UTF-8 that decoded with a few replacements (`decoded`, its
+    `_decode_declared`) has no UTF-8 in it at all: every non-ASCII byte was replaced, and not only a character cut at the end. Then the
     header is a server default in front of a legacy page (PHP's `default_charset` has been UTF-8
     since 5.6), and the page's own `<meta>` declaration, when it names another codec, is the
     author's word for the bytes: `don\x92t` under `<meta charset=windows-1252>` is "don’t", not
     "don\ufffdt". Without a `<meta>` the header's decode stands: a detector guesses wrong on a
     handful of bytes (a few Latin-1 letters in an English page come out as cp1250 or GB18030)."""
-    if text is None or payload[:-3].isascii():
+    text, start = decoded[0], decoded[3]
+    if start >= 0 or text is None or payload[:-3].isascii():
         return False
     return text.count("\ufffd") == len(text) - len(text.encode("ascii", "ignore"))  # C-speed counts
 

@@ -126,7 +126,7 @@ def resolve_url_reason(raw: str, base: str) -> tuple[str | None, str | None]:
     "the page used a `javascript:` URL" is a different finding from "the URL is broken".
     """
     url, reason = _resolve(raw, base)
-    if url is None or url[:5].lower() == "data:" or _NOT_AS_SENT.search(url) is None:
+    if url is None or url[:5].lower() == "data:":
         return url, reason
     sent = as_sent(url)
     return (sent, None) if sent is not None else (None, REASON_UNRESOLVABLE)
@@ -347,8 +347,7 @@ def canonical_url(url: str) -> str:
     downloaded once."""
     if url.startswith("data:"):
         return url
-    if _NOT_AS_SENT.search(url) is not None:
-        url = as_sent(url) or url
+    url = as_sent(url) or url
     parts = _split(url)
     if parts is None:
         return url

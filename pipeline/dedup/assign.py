@@ -183,8 +183,8 @@ class Clusters(Stage):
             return pq.read_table(self.layout.dedup_facts(part)).cast(ASSIGN_SCHEMA)
         components: dict[str, list[dict[str, Any]]] = {}
         out: list[dict[str, Any]] = []
-        # The signatures stay one Arrow buffer; each member gets a view of its own (rows as
-        # Python lists held about 5 KB a document: module docstring of `JoinNodes`' change).
+        # The signatures stay one Arrow buffer; each member gets a view of its own (as Python
+        # lists they held about 5 KB a document).
         signatures = _signature_views(rows.column("signature"))
         for row, signature in zip(rows.drop_columns(["signature"]).to_pylist(), signatures):
             row["signature"] = signature

@@ -63,7 +63,8 @@ from weft.pipeline.extract.image_slots import (
 )
 from weft.pipeline.extract.nesting import cut_deep_subtrees, nesting_may_exceed
 from weft.pipeline.extract.content import decide
-from weft.pipeline.extract.walk import SegmentBuilder, assemble, walk
+from weft.pipeline.extract.walk import SegmentBuilder, assemble
+from weft.pipeline.extract.walkers import walk
 from weft.pipeline.net.urls import effective_base
 from weft.schemas.document import DroppedSlot, Segment
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from weft.jobs.spec import JobConfig
 from weft.pipeline import __version__
+from weft.pipeline.extract import walkers
 from weft.pipeline.layout import OutputLayout, claim_output_dir
 from weft.pipeline.read.inputs import resolve_inputs
 from weft.pipeline.rules.stage import merge_rejects
@@ -83,6 +84,7 @@ def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None, p
     try:
         info = executor_for(cfg).run(plan, inputs, layout, log, watch=watch)
         info["arrow_memory_pool"] = pa.default_memory_pool().backend_name  # this process's (cli/entry.py)
+        info["extract_walk"] = walkers.WALK  # this install's: compiled, or python when it could not be built
     finally:
         if progress is not None:
             progress.stop()

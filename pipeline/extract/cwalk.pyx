@@ -1,0 +1,509 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""The walk of `weft.pipeline.extract.walk`, compiled: the same rules, the same events, the same
+builder, without a Python object per node.
+
+Why: the Python walk asks selectolax for each node's `tag_id`, `first_child` and `next`, and each
+answer is a new `LexborNode` (an allocation, a reference count, a free): on Common Crawl-sized
+pages that loop is a fifth of a whole `weft run`. Here the loop follows lexbor's node pointers in
+C and calls Python only for what the rules need: an element's attributes as a dict, the text of
+a text node, and the events the segment builder records. The rules themselves (boilerplate,
+images, the builder) stay in Python, shared with the Python walk; this module is its loop only.
+
+How it reaches lexbor without lexbor's headers (the selectolax wheel ships none): the functions
+are looked up by name in selectolax's own extension module, which exports lexbor's functions,
+so every node, attribute and name is read by lexbor's code as selectolax reads it. One layout
+fact is assumed, that a text node's characters (`lexbor_str_t`) follow its node header, as in
+every lexbor release; it is checked at import (`_check`), and so is the whole walk, against
+the Python walk on a probe page that takes every branch. If either check fails, importing this
+module raises `ImportError` and weft uses the Python walk (`weft.pipeline.extract.walkers`).
+
+Nodes handed to Python code (the rare paths: `<picture>`, `<noscript>`, `<figure>`, guard 6's
+paragraph count, explain mode) are real `LexborNode`s, made with selectolax's own constructor.
+"""
+
+from cpython.pycapsule cimport PyCapsule_GetPointer
+from cpython.unicode cimport PyUnicode_DecodeUTF8
+from libc.stdint cimport uintptr_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcmp
+from posix.dlfcn cimport RTLD_NOW, dlerror, dlopen, dlsym
+
+import selectolax.lexbor as _selectolax
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from weft.pipeline.extract import walk as _py
+from weft.pipeline.extract.boilerplate import (
+    B_HIDDEN,
+    B_TOKEN,
+    FORM_CONTENT_MIN_P,
+    NEVER_REMOVED_IDS,
+    SAYING_ATTRS,
+    WRAPPER_MIN_P,
+    boilerplate_kind,
+    is_main_role,
+    paragraph_chars,
+    skip_reason,
+)
+from weft.pipeline.extract.image_slots import emit_image, noscript_image, picture_parts
+from weft.pipeline.extract.tags import ID_A, ID_FORM, ID_HEADER, TEXT_ID
+
+cdef extern from "<dlfcn.h>":
+    int RTLD_NOLOAD
+
+__all__ = ["walk"]
+
+# ----- lexbor, by name -----------------------------------------------------------------------
+
+cdef extern from *:
+    """
+    /* lexbor's lexbor_str_t, and the start of lxb_dom_character_data_t: the dom node header
+       (lxb_dom_node_t: eleven pointer-sized fields and the node type), then the characters. */
+    typedef struct { unsigned char *data; size_t length; } weft_lx_str;
+    typedef struct { void *fields[11]; int type; } weft_lx_node_header;
+    typedef struct { weft_lx_node_header node; weft_lx_str data; } weft_lx_character_data;
+    """
+    ctypedef struct lx_str "weft_lx_str":
+        unsigned char *data
+        size_t length
+    ctypedef struct lx_character_data "weft_lx_character_data":
+        lx_str data
+
+ctypedef uintptr_t (*tag_id_f)(void *) noexcept nogil
+ctypedef int (*node_type_f)(void *) noexcept nogil
+ctypedef void *(*step_f)(void *) noexcept nogil
+ctypedef const unsigned char *(*name_f)(void *, size_t *) noexcept nogil
+ctypedef object (*new_node_f)(void *, object)
+
+cdef tag_id_f lx_tag_id
+cdef node_type_f lx_node_type
+cdef step_f lx_first_child, lx_next, lx_first_attr, lx_next_attr
+cdef name_f lx_attr_name, lx_attr_value
+cdef new_node_f lx_new_node
+
+cdef enum:
+    NODE_ELEMENT = 1
+    NODE_TEXT = 3
+
+
+cdef void *_symbol(void *handle, const char *name) except NULL:
+    cdef void *found = dlsym(handle, name)
+    if found == NULL:
+        raise ImportError(f"selectolax does not export lexbor's {name.decode()}")
+    return found
+
+
+cdef void _bind() except *:
+    """Look lexbor's functions up in the selectolax extension already loaded (RTLD_NOLOAD: the
+    same copy of lexbor that built the tree)."""
+    global lx_tag_id, lx_node_type, lx_first_child, lx_next, lx_first_attr, lx_next_attr
+    global lx_attr_name, lx_attr_value, lx_new_node
+    cdef void *handle = dlopen(_selectolax.__file__.encode(), RTLD_NOW | RTLD_NOLOAD)
+    if handle == NULL:
+        raise ImportError(f"cannot open selectolax's extension: {(<bytes> dlerror()).decode()}")
+    lx_tag_id = <tag_id_f> _symbol(handle, b"lxb_dom_node_tag_id_noi")
+    lx_node_type = <node_type_f> _symbol(handle, b"lxb_dom_node_type_noi")
+    lx_first_child = <step_f> _symbol(handle, b"lxb_dom_node_first_child_noi")
+    lx_next = <step_f> _symbol(handle, b"lxb_dom_node_next_noi")
+    lx_first_attr = <step_f> _symbol(handle, b"lxb_dom_element_first_attribute_noi")
+    lx_next_attr = <step_f> _symbol(handle, b"lxb_dom_element_next_attribute_noi")
+    lx_attr_name = <name_f> _symbol(handle, b"lxb_dom_attr_qualified_name")
+    lx_attr_value = <name_f> _symbol(handle, b"lxb_dom_attr_value_noi")
+    # LexborNode.new, selectolax's own constructor for a node pointer, is the first entry of
+    # LexborNode's Cython vtable (what `cimport` would use; the wheel has no headers to cimport).
+    capsule = LexborNode.__dict__.get("__pyx_vtable__")
+    if capsule is None:
+        raise ImportError("selectolax's LexborNode has no Cython vtable")
+    lx_new_node = (<new_node_f *> PyCapsule_GetPointer(capsule, NULL))[0]
+
+
+cdef object BLANK = object()
+"""What `_piece` returns for a text node of whitespace outside `<pre>`."""
+
+
+cdef inline object _piece(void *node, Py_ssize_t pre_depth):
+    """What a text node adds to the paragraph, as the Python walk reads it through selectolax
+    (`is_empty_text_node`, then `text_content`): `BLANK` for whitespace outside `<pre>` (its
+    exact content does not matter, only that it separates words, so it is not decoded), its
+    text, or None for nothing (no characters, or a node of another type)."""
+    cdef lx_str *text
+    if lx_node_type(node) != NODE_TEXT:
+        return None
+    text = &(<lx_character_data *> node).data
+    if pre_depth == 0 and _blank(text):
+        return BLANK
+    if text.data != NULL and text.length:
+        return _decode(text.data, text.length)
+    return None
+
+
+cdef inline bint _blank(lx_str *text) noexcept nogil:
+    """selectolax's `is_empty_text_node`: only HTML ASCII whitespace, or nothing."""
+    cdef const unsigned char *cursor = text.data
+    cdef const unsigned char *end
+    if cursor == NULL:
+        return True
+    end = cursor + text.length
+    while cursor < end:
+        if cursor[0] != 0x20 and cursor[0] != 0x09 and cursor[0] != 0x0a and cursor[0] != 0x0c and cursor[0] != 0x0d:
+            return False
+        cursor += 1
+    return True
+
+
+cdef inline str _decode(const unsigned char *data, size_t length):
+    """selectolax's decoding of every name, value and text: UTF-8, bad bytes replaced."""
+    return PyUnicode_DecodeUTF8(<const char *> data, length, "replace")
+
+
+cdef dict _attributes(void *node):
+    """selectolax's `LexborNode.attributes`: names as written, a value-less attribute None."""
+    cdef dict attrs = {}
+    cdef void *attr
+    cdef const unsigned char *name
+    cdef const unsigned char *value
+    cdef size_t name_length, value_length
+    if lx_node_type(node) != NODE_ELEMENT:
+        return attrs
+    attr = lx_first_attr(node)
+    while attr != NULL:
+        name_length = 0
+        name = lx_attr_name(attr, &name_length)
+        value_length = 0
+        value = lx_attr_value(attr, &value_length)
+        attrs[_decode(name, name_length)] = _decode(value, value_length) if value != NULL else None
+        attr = lx_next_attr(attr)
+    return attrs
+
+
+cdef inline object _node(void *node, object parser):
+    return lx_new_node(node, parser)
+
+
+_bind()
+
+# ----- the walk ------------------------------------------------------------------------------
+
+cdef int K_INLINE = _py._K_INLINE, K_SKIP = _py._K_SKIP, K_BLOCK = _py._K_BLOCK, K_PRE = _py._K_PRE
+cdef int K_SECTION = _py._K_SECTION, K_FIGURE = _py._K_FIGURE, K_LANDMARK = _py._K_LANDMARK
+cdef int K_IMG = _py._K_IMG, K_PICTURE = _py._K_PICTURE, K_BR = _py._K_BR, K_NOSCRIPT = _py._K_NOSCRIPT
+cdef int F_BLOCK = _py._F_BLOCK, F_PRE = _py._F_PRE, F_SECTION = _py._F_SECTION, F_LINK = _py._F_LINK
+cdef int F_MAIN = _py._F_MAIN
+cdef uintptr_t T_TEXT = TEXT_ID, T_A = ID_A, T_HEADER = ID_HEADER, T_FORM = ID_FORM, T_SECTION = _py.ID_SECTION
+cdef list _KINDS = list(_py._KIND_BY_ID)
+cdef Py_ssize_t N_KINDS = len(_KINDS)
+cdef unsigned char *KINDS = <unsigned char *> malloc(N_KINDS)
+for _i in range(N_KINDS):
+    KINDS[_i] = _KINDS[_i]
+cdef object SAYING_ISDISJOINT = SAYING_ATTRS.isdisjoint
+cdef frozenset NEVER_REMOVED = NEVER_REMOVED_IDS
+cdef str BR_MARK = _py._BR_MARK
+cdef object IMAGE_ELEMENTS = _py._IMAGE_ELEMENTS
+cdef object move_leading_figcaption = _py._move_leading_figcaption
+cdef object SegmentBuilder = _py.SegmentBuilder
+
+
+cdef int _custom_kind(dict custom, uintptr_t tid, void *node, object parser) except -1:
+    """`walk._custom_kind`: a custom element's kind, asked once per tag number per document."""
+    kind = custom.get(tid)
+    if kind is None:
+        kind = custom[tid] = _py._K_IMG if _node(node, parser).tag in IMAGE_ELEMENTS else _py._K_INLINE
+    return kind
+
+
+cdef inline int _main_flags(dict attrs, int flags):
+    """`flags` with F_SECTION and F_MAIN added when the element is `[role=main]`."""
+    if "role" in attrs and is_main_role(attrs):
+        return flags | F_SECTION | F_MAIN
+    return flags
+
+
+def walk(root, str base, int max_depth, set protected, bint explain=False):
+    """`weft.pipeline.extract.walk.walk`, compiled: the same arguments, the same result."""
+    builder = SegmentBuilder(explain)
+    cdef list buf = builder.buf
+    flush = builder.flush
+    cdef list box_parent = builder.box_parent
+    cdef list box_tag = builder.box_tag
+    cdef list box_attrs = builder.box_attrs
+    cdef list box_end = builder.box_end
+    cdef list mains = builder.mains
+    cdef dict custom = {}
+    parser = root.parser
+    cdef Py_ssize_t box = 0, depth = 0, room = max_depth - 1
+    cdef Py_ssize_t pre_depth = 0, link_depth = 0, section_depth = 0, capped = 0, page_p_chars = -1
+    cdef void *node = lx_first_child(<void *> <uintptr_t> root.mem_id)
+    cdef void *child
+    cdef void *following
+    cdef uintptr_t tid
+    cdef int kind, flags, said
+    cdef dict attrs
+    cdef Py_ssize_t capacity = room if room > 0 else 1
+    cdef void **stack_node = <void **> malloc(capacity * sizeof(void *))
+    cdef int *stack_flags = <int *> malloc(capacity * sizeof(int))
+    if stack_node == NULL or stack_flags == NULL:
+        free(stack_node)
+        free(stack_flags)
+        raise MemoryError()
+    try:
+        while node != NULL:
+            tid = lx_tag_id(node)
+            if tid == T_TEXT:
+                # Most text nodes are indentation between tags: outside <pre> they only separate words.
+                piece = _piece(node, pre_depth)
+                if piece is BLANK:
+                    if buf:
+                        buf.append(" ")
+                elif piece is not None:
+                    buf.append(piece)
+            else:
+                if tid < <uintptr_t> N_KINDS:
+                    kind = KINDS[tid]
+                else:
+                    kind = _custom_kind(custom, tid, node, parser)
+                if kind != K_SKIP:
+                    attrs = _attributes(node)
+                    if attrs and not SAYING_ISDISJOINT(attrs):
+                        said = boilerplate_kind(attrs)
+                        if said and not (tid in NEVER_REMOVED or <uintptr_t> node in protected):
+                            kind = K_SKIP
+                            if said == B_TOKEN or said == B_HIDDEN:
+                                # Guard 6 (boilerplate): a wrapper holding most of the page's paragraph text is content.
+                                paragraphs = _node(node, parser).css("p")
+                                if len(paragraphs) >= WRAPPER_MIN_P:
+                                    if page_p_chars < 0:
+                                        page_p_chars = paragraph_chars(root.css("p"))
+                                    if 2 * paragraph_chars(paragraphs) > page_p_chars:
+                                        kind = KINDS[tid] if tid < <uintptr_t> N_KINDS else _custom_kind(custom, tid, node, parser)
+                            if kind == K_SKIP and explain:
+                                builder.skipped(skip_reason(said, attrs), _node(node, parser))
+                    if kind == K_INLINE:
+                        if tid == T_A and "href" in attrs:
+                            builder.para_links += 1
+                            child = lx_first_child(node)
+                            if child != NULL and depth < room and lx_tag_id(child) == T_TEXT and lx_next(child) == NULL:
+                                # A link that holds only text: taken here and, outside other
+                                # links, counted as link text at once, without a stack entry.
+                                piece = _piece(child, pre_depth)
+                                if piece is BLANK:
+                                    if buf:
+                                        buf.append(" ")
+                                elif piece is not None:
+                                    buf.append(piece)
+                                    if not link_depth:
+                                        builder.link_chars += len(" ".join(piece.split()))
+                                flags = -1
+                            elif not link_depth:
+                                builder.link_mark = len(buf)
+                                link_depth = 1
+                                builder.link_depth = 1
+                                flags = F_LINK
+                            else:
+                                link_depth += 1
+                                builder.link_depth = link_depth
+                                flags = F_LINK
+                        else:
+                            flags = 0
+                    elif kind == K_BLOCK:
+                        if buf and pre_depth == 0:
+                            flush()
+                        flags = _main_flags(attrs, F_BLOCK)
+                    elif kind == K_IMG:
+                        emit_image(builder, attrs, (), base)
+                        flags = -1
+                    elif kind == K_SKIP:
+                        flags = -1
+                    elif kind == K_LANDMARK:
+                        if ((tid == T_HEADER and section_depth) or <uintptr_t> node in protected
+                                or (tid == T_FORM and len(_node(node, parser).css("p")) >= FORM_CONTENT_MIN_P)):
+                            if buf and pre_depth == 0:
+                                flush()
+                            flags = _main_flags(attrs, F_BLOCK)
+                        else:
+                            if explain:
+                                landmark = _node(node, parser)
+                                builder.skipped(f"tag:{landmark.tag}", landmark)
+                            flags = -1
+                    elif kind == K_SECTION:
+                        if buf and pre_depth == 0:
+                            flush()
+                        flags = F_BLOCK | F_SECTION | F_MAIN if tid != T_SECTION else _main_flags(attrs, F_BLOCK | F_SECTION)
+                    elif kind == K_BR:
+                        buf.append("\n" if pre_depth else BR_MARK)
+                        flags = -1
+                    elif kind == K_FIGURE:
+                        if buf and pre_depth == 0:
+                            flush()
+                        move_leading_figcaption(_node(node, parser))
+                        flags = F_BLOCK | F_MAIN if "role" in attrs and is_main_role(attrs) else F_BLOCK
+                    elif kind == K_PICTURE:
+                        img, sources = picture_parts(_node(node, parser))
+                        if img is None and not sources:
+                            flags = 0
+                        else:
+                            emit_image(builder, img or {}, sources, base)
+                            flags = -1
+                    elif kind == K_NOSCRIPT:
+                        img = noscript_image(_node(node, parser))
+                        if img is not None:
+                            emit_image(builder, img, (), base, True)
+                        flags = -1
+                    else:  # K_PRE
+                        if buf:
+                            flush()
+                        flags = F_BLOCK | F_PRE | F_MAIN if "role" in attrs and is_main_role(attrs) else F_BLOCK | F_PRE
+                    if flags >= 0:
+                        child = lx_first_child(node)
+                        if child != NULL:
+                            if depth < room:
+                                if flags == 0 and lx_tag_id(child) == T_TEXT and lx_next(child) == NULL:
+                                    # An inline element that holds only text: taken here, no stack entry.
+                                    piece = _piece(child, pre_depth)
+                                    if piece is BLANK:
+                                        if buf:
+                                            buf.append(" ")
+                                    elif piece is not None:
+                                        buf.append(piece)
+                                else:
+                                    if flags & F_BLOCK:
+                                        builder.box = len(box_parent)
+                                        box_parent.append(box)
+                                        box_tag.append(tid)
+                                        box_attrs.append(attrs)
+                                        box_end.append(0)
+                                        box = len(box_parent) - 1
+                                        if flags > F_BLOCK:
+                                            if flags & F_PRE:
+                                                pre_depth += 1
+                                                builder.pre_depth = pre_depth
+                                            if flags & F_SECTION:
+                                                section_depth += 1
+                                            if flags & F_MAIN:
+                                                mains.append(box)
+                                    stack_node[depth] = node
+                                    stack_flags[depth] = flags
+                                    depth += 1
+                                    node = child
+                                    continue
+                            else:
+                                capped += 1
+                                if flags & F_BLOCK:
+                                    if buf and pre_depth == 0:
+                                        flush()
+                                elif flags:  # an <a href> whose text the depth cap keeps out
+                                    link_depth -= 1
+                                    builder.link_depth = link_depth
+                        elif flags & F_BLOCK:
+                            if buf and pre_depth == 0:
+                                flush()
+                        elif flags:  # an <a href> with nothing inside
+                            link_depth -= 1
+                            builder.link_depth = link_depth
+            # Advance: the next sibling, else leave ancestors until one has a next sibling.
+            while True:
+                following = lx_next(node)
+                if following != NULL:
+                    node = following
+                    break
+                if depth == 0:
+                    node = NULL
+                    break
+                depth -= 1
+                node = stack_node[depth]
+                flags = stack_flags[depth]
+                if flags:
+                    if flags & F_BLOCK:
+                        if flags & F_PRE:
+                            if buf:
+                                flush()
+                            pre_depth -= 1
+                            builder.pre_depth = pre_depth
+                        elif buf and pre_depth == 0:
+                            flush()
+                        if flags & F_SECTION:
+                            section_depth -= 1
+                        box_end[box] = len(box_parent)
+                        box = box_parent[box]
+                        builder.box = box
+                    else:  # an <a href> ends
+                        link_depth -= 1
+                        builder.link_depth = link_depth
+                        if not link_depth:
+                            builder.link_ended()
+    finally:
+        free(stack_node)
+        free(stack_flags)
+    builder.finish()
+    return builder, capped
+
+
+# ----- the import checks ---------------------------------------------------------------------
+
+_PROBE = """<html><body class="has-sidebar">
+<header><a href="/">Site</a> name</header><nav><a href="/a">Home</a></nav>
+<main><article><header><h1>The <b>title</b></h1><p>By <a href="/me">an author</a>, today</p></header>
+<section role="main"><p>First paragraph, with a <a href="/l"><i>nested</i> link</a> and text.<br>Line
+two.<br> <br>Next &amp; \u00e9t\u00e9 \u2014 done.</p>
+<figure><figcaption>Caption first</figcaption><img src="a.jpg" alt="A" width="300" height="200"></figure>
+<picture><source srcset="b.webp 2x" type="image/webp"><img src="b.jpg"></picture>
+<img data-src="lazy.jpg" src="blank.gif"><noscript><img src="real.jpg"></noscript>
+<amp-img src="amp.jpg" width="400" height="300"><noscript><img src="amp.jpg"></noscript></amp-img>
+<pre role="main">  code
+   indented  </pre>
+<div class="share-bar"><p>Share this</p></div><div style="display:none">hidden text</div>
+<ul><li>one</li><li>two <span>three</span> <em> </em></li></ul>
+<table><tr><td>cell</td><td>cell <a href="/t">two</a> <a href="/u"> </a></td></tr></table>
+<img src="t.gif" width="1" height="1"><img alt="no source"><img src="javascript:x()">
+<form><p>one</p><p>two</p><p>three</p></form><form><input value="x"></form>
+<script>var x;</script><!-- a comment --><my-widget>custom text</my-widget><a href="/empty"></a>
+<div class="sidebar"><p>Long wrapper text one.</p><p>Long wrapper text two.</p><p>Long wrapper
+text three, which is most of the page's paragraph text by far, longer than all the rest.</p></div>
+</section></article></main>
+<div id="comments"><p>A comment</p></div><footer>Footer text</footer>
+<div><div><div><div><div><p>deep <a href="/d"><b>link</b> text</a></p></div></div></div></div></div>
+</body></html>"""
+
+
+def _check_layout() -> None:
+    """The text layout assumed in `_piece`, against selectolax's own reading of the same nodes:
+    lengths first (so a wrong layout is caught before its pointer is followed), then bytes."""
+    tree = LexborHTMLParser("<p>a</p><p>two words</p><pre>\n  three, \u00e9t\u00e9 </pre>x")
+    cdef lx_str *text
+    nodes = [node for node in tree.body.traverse(include_text=True) if node.tag == "-text"]
+    expected = [node.text_content.encode() for node in nodes]
+    if len(expected) != 4:
+        raise ImportError("the layout probe did not parse as expected")
+    for node, want in zip(nodes, expected):
+        if (<lx_character_data *> <void *> <uintptr_t> node.mem_id).data.length != len(want):
+            raise ImportError("lexbor's text node layout differs from the one the compiled walk reads")
+    for node, want in zip(nodes, expected):
+        text = &(<lx_character_data *> <void *> <uintptr_t> node.mem_id).data
+        if memcmp(text.data, <const char *> want, len(want)) != 0:
+            raise ImportError("lexbor's text node layout differs from the one the compiled walk reads")
+
+
+def _state(builder, capped):
+    """Everything a walk hands on, comparable across two parses of the same page."""
+    items = [item if item[0] != _py.IT_SKIPPED else (item[0], item[1], item[2].tag, item[2].text(), item[3])
+             for item in builder.items]
+    return (items, builder.box_parent, builder.box_tag, builder.box_attrs, builder.box_end, builder.mains, capped)
+
+
+def _check_walk() -> None:
+    """This walk against the Python walk on a probe page that takes every branch, whole and
+    with a depth cap, with and without explain."""
+    from weft.pipeline.extract.boilerplate import protected_ids_and_base
+
+    for max_depth in (512, 6):
+        for explain in (False, True):
+            states = []
+            for walker in (_py.walk, walk):
+                tree = LexborHTMLParser(_PROBE)
+                protected, _ = protected_ids_and_base(tree)
+                states.append(_state(*walker(tree.body, "https://example.com/a/b", max_depth, protected, explain)))
+            if states[0] != states[1]:
+                raise ImportError(f"the compiled walk differs from the Python walk on the probe page "
+                                  f"(max_depth={max_depth}, explain={explain})")
+
+
+_check_layout()
+_check_walk()

@@ -1,0 +1,111 @@
+"""The compiled walk (pipeline/extract/cwalk.pyx) against the Python walk it compiles: the same
+items, boxes and depth caps on every real page the tests have, whole and capped, with and
+without explain. Extraction runs the compiled walk, so these are the tests that say it is right."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.helpers import job, run_inline
+from tests.pipeline.extract.test_extract import read_page, real_pages
+from weft.pipeline.extract import cwalk, walk, walkers
+from weft.pipeline.extract.boilerplate import protected_ids_and_base
+from weft.pipeline.extract.extractor import extract
+
+BASE = "https://example.com/dir/page.html"
+
+
+def _warc_pages(shared_data: Path) -> Iterator[tuple[str, str]]:
+    """Every HTML response of the real WARCs and ARCs, decoded as UTF-8 (both walks get the
+    same tree, which is all that matters here)."""
+    for path in sorted((shared_data / "warc").glob("*/*")):
+        if path.name.endswith((".wat", ".wet", ".wat.gz", ".wet.gz")) or "clipped" in path.name:
+            continue
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream, arc2warc=True):
+                if record.rec_type != "response" or not record.http_headers:
+                    continue
+                if "html" not in (record.http_headers.get_header("Content-Type") or ""):
+                    continue
+                body = record.content_stream().read()
+                if body:
+                    yield f"{path.name}:{record.rec_headers.get_header('WARC-Target-URI')}", body.decode("utf-8", "replace")
+
+
+def _walk_state(walker, html: str, max_depth: int, explain: bool):
+    tree = LexborHTMLParser(html)
+    root = tree.body if tree.body is not None else tree.root
+    protected, _ = protected_ids_and_base(tree)
+    return cwalk._state(*walker(root, BASE, max_depth, protected, explain))
+
+
+def _same(html: str, max_depth: int = 512, explain: bool = False) -> bool:
+    return _walk_state(walk.walk, html, max_depth, explain) == _walk_state(cwalk.walk, html, max_depth, explain)
+
+
+def test_extraction_runs_the_compiled_walk(shared_data: Path, tmp_path: Path) -> None:
+    # The package builds it (setup.py); a fallback here would mean every job runs the slow walk.
+    assert walkers.WALK == "compiled", walkers.WALK_FALLBACK
+    assert walkers.walk is cwalk.walk
+    manifest = run_inline(job(tmp_path / "out", shared_data / "warc/cc/jwarc_cc.warc.gz"))
+    assert manifest["executor"]["extract_walk"] == "compiled"
+
+
+def test_same_walk_on_every_saved_page(shared_data: Path) -> None:
+    pages = real_pages(shared_data)
+    assert len(pages) == 77  # 43 readability pages, 34 trafilatura ones
+    for page in pages:
+        html = read_page(page)
+        for max_depth, explain in ((512, False), (512, True), (8, False)):
+            assert _same(html, max_depth, explain), (page, max_depth, explain)
+
+
+def test_same_walk_on_every_archived_page(shared_data: Path) -> None:
+    seen = 0
+    for name, html in _warc_pages(shared_data):
+        assert _same(html), name
+        seen += 1
+    assert seen > 300
+
+
+@pytest.mark.parametrize("html", [
+    "",
+    "just text, no tags",
+    "<pre>\r\n  a\r\n\n</pre><p>x<br><br>y</p>",
+    "<a href=x>" * 600 + "deep" + "</a>" * 600,
+    "<div>" * 700 + "<p>deep</p>" + "</div>" * 700,
+    "<p>a<svg><text>in svg</text></svg><math><mi>x</mi></math>b</p><![CDATA[c]]>",
+    "<body><p>\x00nul \ufffd and <b>bold</b><i> </i></p><amp-anim src=a.gif></amp-anim><x-y>z</x-y></body>",
+    "<p>broken \udcff".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    "<form><p>1</p><p>2</p><p>3</p></form><header><p>h</p></header><article><header>kept</header></article>",
+])
+def test_same_walk_on_edge_cases(html: str) -> None:
+    assert _same(html)
+    assert _same(html, 4, True)
+
+
+def test_extraction_is_the_same_with_either_walk(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The whole extraction (content rules, assembly) on top of each walk.
+    from weft.pipeline.extract import extractor
+
+    pages = real_pages(shared_data)[::7]
+    compiled = [extract(read_page(page), BASE, explain=True) for page in pages]
+    monkeypatch.setattr(extractor, "walk", walk.walk)
+    python = [extract(read_page(page), BASE, explain=True) for page in pages]
+    assert compiled == python
+    assert any(ex.removed for ex in compiled)
+
+
+def test_bytes_lexbor_keeps_undecoded_are_read_as_selectolax_reads_them() -> None:
+    # Invalid UTF-8 reaches lexbor's tree as it is (a page decoded elsewhere can still carry lone
+    # surrogates out as bytes); both walks replace it, as selectolax's text_content does.
+    html = b"<p>caf\xe9 <span title='\xff'>x</span></p>"
+    tree = LexborHTMLParser(html)
+    state = cwalk._state(*cwalk.walk(tree.body, BASE, 512, set()))
+    assert state == _walk_state(walk.walk, html, 512, False)
+    assert state[0][0][1] == "caf\ufffd x"

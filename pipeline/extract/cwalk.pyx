@@ -155,22 +155,27 @@ cdef inline str _decode(const unsigned char *data, size_t length):
     return PyUnicode_DecodeUTF8(<const char *> data, length, "replace")
 
 
-cdef dict _attributes(void *node):
-    """selectolax's `LexborNode.attributes`: names as written, a value-less attribute None."""
+cdef dict _attributes(void *node, bint *saying):
+    """selectolax's `LexborNode.attributes`: names as written, a value-less attribute None.
+    `saying` is set when one of them is in `SAYING_ATTRS` (one of those `boilerplate_kind` reads)."""
     cdef dict attrs = {}
     cdef void *attr
     cdef const unsigned char *name
     cdef const unsigned char *value
     cdef size_t name_length, value_length
+    saying[0] = False
     if lx_node_type(node) != NODE_ELEMENT:
         return attrs
     attr = lx_first_attr(node)
     while attr != NULL:
         name_length = 0
         name = lx_attr_name(attr, &name_length)
+        key = _decode(name, name_length)
         value_length = 0
         value = lx_attr_value(attr, &value_length)
-        attrs[_decode(name, name_length)] = _decode(value, value_length) if value != NULL else None
+        attrs[key] = _decode(value, value_length) if value != NULL else None
+        if key in SAYING:
+            saying[0] = True
         attr = lx_next_attr(attr)
     return attrs
 
@@ -178,6 +183,8 @@ cdef dict _attributes(void *node):
 cdef inline object _node(void *node, object parser):
     return lx_new_node(node, parser)
 
+
+cdef frozenset SAYING = SAYING_ATTRS
 
 _bind()
 
@@ -194,7 +201,6 @@ cdef Py_ssize_t N_KINDS = len(_KINDS)
 cdef unsigned char *KINDS = <unsigned char *> malloc(N_KINDS)
 for _i in range(N_KINDS):
     KINDS[_i] = _KINDS[_i]
-cdef object SAYING_ISDISJOINT = SAYING_ATTRS.isdisjoint
 cdef frozenset NEVER_REMOVED = NEVER_REMOVED_IDS
 cdef str BR_MARK = _py._BR_MARK
 cdef object IMAGE_ELEMENTS = _py._IMAGE_ELEMENTS
@@ -208,6 +214,29 @@ cdef int _custom_kind(dict custom, uintptr_t tid, void *node, object parser) exc
     if kind is None:
         kind = custom[tid] = _py._K_IMG if _node(node, parser).tag in IMAGE_ELEMENTS else _py._K_INLINE
     return kind
+
+
+cdef object BR_RUN = _py._BR_RUN
+cdef object br_replacement = _py._br_replacement
+cdef int IT_PARA = _py.IT_PARA
+
+
+cdef int _flush_prose(object builder, list buf, list items, Py_ssize_t box, Py_ssize_t link_depth) except -1:
+    """`SegmentBuilder.flush` outside `<pre>`, the walk's common case (a `<pre>` paragraph is
+    ended by the builder's own method). The walk has checked that `buf` holds something."""
+    cdef str text
+    if link_depth:  # a paragraph ends inside a link: what it held of the link is link text
+        builder.link_chars += len(" ".join("".join(buf[builder.link_mark:]).split()))
+        builder.link_mark = 0
+    text = " ".join("".join(buf).split())
+    del buf[:]
+    if BR_MARK in text:
+        text = BR_RUN.sub(br_replacement, text).strip(" \n")
+    if text:
+        items.append((IT_PARA, text, box, builder.link_chars, builder.para_links))
+        builder.para_links = 0
+    builder.link_chars = 0
+    return 0
 
 
 cdef inline int _main_flags(dict attrs, int flags):
@@ -227,6 +256,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
     cdef list box_attrs = builder.box_attrs
     cdef list box_end = builder.box_end
     cdef list mains = builder.mains
+    cdef list items = builder.items
     cdef dict custom = {}
     parser = root.parser
     cdef Py_ssize_t box = 0, depth = 0, room = max_depth - 1
@@ -236,6 +266,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
     cdef void *following
     cdef uintptr_t tid
     cdef int kind, flags, said
+    cdef bint saying
     cdef dict attrs
     cdef Py_ssize_t capacity = room if room > 0 else 1
     cdef void **stack_node = <void **> malloc(capacity * sizeof(void *))
@@ -261,8 +292,8 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                 else:
                     kind = _custom_kind(custom, tid, node, parser)
                 if kind != K_SKIP:
-                    attrs = _attributes(node)
-                    if attrs and not SAYING_ISDISJOINT(attrs):
+                    attrs = _attributes(node, &saying)
+                    if saying:
                         said = boilerplate_kind(attrs)
                         if said and not (tid in NEVER_REMOVED or <uintptr_t> node in protected):
                             kind = K_SKIP
@@ -305,7 +336,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                             flags = 0
                     elif kind == K_BLOCK:
                         if buf and pre_depth == 0:
-                            flush()
+                            _flush_prose(builder, buf, items, box, link_depth)
                         flags = _main_flags(attrs, F_BLOCK)
                     elif kind == K_IMG:
                         emit_image(builder, attrs, (), base)
@@ -316,7 +347,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                         if ((tid == T_HEADER and section_depth) or <uintptr_t> node in protected
                                 or (tid == T_FORM and len(_node(node, parser).css("p")) >= FORM_CONTENT_MIN_P)):
                             if buf and pre_depth == 0:
-                                flush()
+                                _flush_prose(builder, buf, items, box, link_depth)
                             flags = _main_flags(attrs, F_BLOCK)
                         else:
                             if explain:
@@ -325,14 +356,14 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                             flags = -1
                     elif kind == K_SECTION:
                         if buf and pre_depth == 0:
-                            flush()
+                            _flush_prose(builder, buf, items, box, link_depth)
                         flags = F_BLOCK | F_SECTION | F_MAIN if tid != T_SECTION else _main_flags(attrs, F_BLOCK | F_SECTION)
                     elif kind == K_BR:
                         buf.append("\n" if pre_depth else BR_MARK)
                         flags = -1
                     elif kind == K_FIGURE:
                         if buf and pre_depth == 0:
-                            flush()
+                            _flush_prose(builder, buf, items, box, link_depth)
                         move_leading_figcaption(_node(node, parser))
                         flags = F_BLOCK | F_MAIN if "role" in attrs and is_main_role(attrs) else F_BLOCK
                     elif kind == K_PICTURE:
@@ -388,13 +419,13 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                                 capped += 1
                                 if flags & F_BLOCK:
                                     if buf and pre_depth == 0:
-                                        flush()
+                                        _flush_prose(builder, buf, items, box, link_depth)
                                 elif flags:  # an <a href> whose text the depth cap keeps out
                                     link_depth -= 1
                                     builder.link_depth = link_depth
                         elif flags & F_BLOCK:
                             if buf and pre_depth == 0:
-                                flush()
+                                _flush_prose(builder, buf, items, box, link_depth)
                         elif flags:  # an <a href> with nothing inside
                             link_depth -= 1
                             builder.link_depth = link_depth
@@ -418,7 +449,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                             pre_depth -= 1
                             builder.pre_depth = pre_depth
                         elif buf and pre_depth == 0:
-                            flush()
+                            _flush_prose(builder, buf, items, box, link_depth)
                         if flags & F_SECTION:
                             section_depth -= 1
                         box_end[box] = len(box_parent)

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from bench_warcs import SHARED_HTML, build_warc, demo_pages, shared_pages
+from weft.pipeline.extract import walkers
 from weft.pipeline.extract.extractor import extract
 from weft.pipeline.read.warc import Page, ReadOptions, ReadStats, read_archive
 
@@ -62,6 +63,7 @@ def main() -> None:
 
     result = {
         "source": "shared/data/html" if use_shared else "demo generator",
+        "extract_walk": walkers.WALK,
         "distinct_pages": len(pages),
         "pages": n_read,
         "mean_html_kb": round(html_bytes / args.pages / 1024, 1),

@@ -13,8 +13,9 @@ How it reaches lexbor without lexbor's headers (the selectolax wheel ships none)
 are looked up by name in selectolax's own extension module, which exports lexbor's functions,
 so every node, attribute and name is read by lexbor's code as selectolax reads it. One layout
 fact is assumed, that a text node's characters (`lexbor_str_t`) follow its node header, as in
-every lexbor release; it is checked at import (`_check`), and so is the whole walk, against
-the Python walk on a probe page that takes every branch. If either check fails, importing this
+lexbor 3.1 (selectolax 1.0.2, the version setup.cfg pins). It is checked at import against
+selectolax's own reading of the same nodes (`_check_layout`), and so is the whole walk, against
+the Python walk on a probe page that takes every branch (`_check_walk`). If either check fails, importing this
 module raises `ImportError` and weft uses the Python walk (`weft.pipeline.extract.walkers`).
 
 Nodes handed to Python code (the rare paths: `<picture>`, `<noscript>`, `<figure>`, guard 6's

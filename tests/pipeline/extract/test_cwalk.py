@@ -4,6 +4,8 @@ without explain. Extraction runs the compiled walk, so these are the tests that 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,3 +111,17 @@ def test_bytes_lexbor_keeps_undecoded_are_read_as_selectolax_reads_them() -> Non
     state = cwalk._state(*cwalk.walk(tree.body, BASE, 512, set()))
     assert state == _walk_state(walk.walk, html, 512, False)
     assert state[0][0][1] == "caf\ufffd x"
+
+
+def test_without_the_compiled_walk_extraction_falls_back_to_the_python_walk() -> None:
+    # What an install without a C compiler gets: the same extraction, and a manifest that says so.
+    code = (
+        "import sys\n"
+        "sys.modules['weft.pipeline.extract.cwalk'] = None  # as if it had not been built\n"
+        "from weft.pipeline.extract import walk, walkers, extractor\n"
+        "assert walkers.WALK == 'python' and walkers.walk is walk.walk and extractor.walk is walk.walk\n"
+        "print(walkers.WALK_FALLBACK)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "cwalk" in done.stdout

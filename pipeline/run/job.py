@@ -79,6 +79,8 @@ def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None, p
     started = _now()
     watch = PhaseWatch(log)
     log(f"weft: {len(inputs)} input file(s) -> {layout.root}")
+    if walkers.WALK_FALLBACK is not None:
+        log(f"weft: extraction runs the Python DOM walk (same output, slower): {walkers.WALK_FALLBACK}")
     if progress is not None:
         progress.start(plan, inputs, layout, watch)
     try:

@@ -117,24 +117,25 @@ cdef void _bind() except *:
     lx_new_node = (<new_node_f *> PyCapsule_GetPointer(capsule, NULL))[0]
 
 
-cdef object BLANK = object()
-"""What `_piece` returns for a text node of whitespace outside `<pre>`."""
-
-
-cdef inline object _piece(void *node, Py_ssize_t pre_depth):
-    """What a text node adds to the paragraph, as the Python walk reads it through selectolax
-    (`is_empty_text_node`, then `text_content`): `BLANK` for whitespace outside `<pre>` (its
-    exact content does not matter, only that it separates words, so it is not decoded), its
-    text, or None for nothing (no characters, or a node of another type)."""
+cdef inline object _take(list buf, void *node, Py_ssize_t pre_depth):
+    """Add what a text node says to the paragraph, as the Python walk reads it through
+    selectolax (`is_empty_text_node`, then `text_content`): whitespace outside `<pre>` is a space
+    (its exact content does not matter, only that it separates words, so it is not decoded, and
+    a paragraph does not begin with one), anything else its text. Returns the text added, or None
+    for a space or nothing (no characters, or a node of another type)."""
     cdef lx_str *text
     if lx_node_type(node) != NODE_TEXT:
         return None
     text = &(<lx_character_data *> node).data
     if pre_depth == 0 and _blank(text):
-        return BLANK
-    if text.data != NULL and text.length:
-        return _decode(text.data, text.length)
-    return None
+        if buf:
+            buf.append(" ")
+        return None
+    if text.data == NULL or not text.length:
+        return None
+    piece = _decode(text.data, text.length)
+    buf.append(piece)
+    return piece
 
 
 cdef inline bint _blank(lx_str *text) noexcept nogil:
@@ -280,13 +281,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
         while node != NULL:
             tid = lx_tag_id(node)
             if tid == T_TEXT:
-                # Most text nodes are indentation between tags: outside <pre> they only separate words.
-                piece = _piece(node, pre_depth)
-                if piece is BLANK:
-                    if buf:
-                        buf.append(" ")
-                elif piece is not None:
-                    buf.append(piece)
+                _take(buf, node, pre_depth)
             else:
                 if tid < <uintptr_t> N_KINDS:
                     kind = KINDS[tid]
@@ -315,14 +310,9 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                             if child != NULL and depth < room and lx_tag_id(child) == T_TEXT and lx_next(child) == NULL:
                                 # A link that holds only text: taken here and, outside other
                                 # links, counted as link text at once, without a stack entry.
-                                piece = _piece(child, pre_depth)
-                                if piece is BLANK:
-                                    if buf:
-                                        buf.append(" ")
-                                elif piece is not None:
-                                    buf.append(piece)
-                                    if not link_depth:
-                                        builder.link_chars += len(" ".join(piece.split()))
+                                piece = _take(buf, child, pre_depth)
+                                if piece is not None and not link_depth:
+                                    builder.link_chars += len(" ".join(piece.split()))
                                 flags = -1
                             elif not link_depth:
                                 builder.link_mark = len(buf)
@@ -389,12 +379,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                             if depth < room:
                                 if flags == 0 and lx_tag_id(child) == T_TEXT and lx_next(child) == NULL:
                                     # An inline element that holds only text: taken here, no stack entry.
-                                    piece = _piece(child, pre_depth)
-                                    if piece is BLANK:
-                                        if buf:
-                                            buf.append(" ")
-                                    elif piece is not None:
-                                        buf.append(piece)
+                                    _take(buf, child, pre_depth)
                                 else:
                                     if flags & F_BLOCK:
                                         builder.box = len(box_parent)
@@ -496,7 +481,7 @@ text three, which is most of the page's paragraph text by far, longer than all t
 
 
 def _check_layout() -> None:
-    """The text layout assumed in `_piece`, against selectolax's own reading of the same nodes:
+    """The text layout assumed in `_take`, against selectolax's own reading of the same nodes:
     lengths first (so a wrong layout is caught before its pointer is followed), then bytes."""
     tree = LexborHTMLParser("<p>a</p><p>two words</p><pre>\n  three, \u00e9t\u00e9 </pre>x")
     cdef lx_str *text

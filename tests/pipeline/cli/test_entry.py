@@ -37,9 +37,10 @@ name = "english_fasttext_v1"
 [[filters]]
 name = "dedup_minhash_v1"
 """
-# What a text-only `weft run --executor local` has no use for: the Ray executor's and the image
-# stage's libraries, the report's charts, the training extra. Each costs start-up time when
-# imported anyway (Pillow with its plugins 80 ms).
+# What a text-only `weft run --executor local --quiet` has no use for: the Ray executor's and the
+# image stage's libraries, the report's charts, the training extra, the terminal's progress bars.
+# Each costs start-up time when imported anyway (Pillow with its plugins 80 ms). pandas is not
+# listed: pyarrow imports it on its first conversion of Python objects (apache/arrow#34994).
 NOT_LOADED = ("ray", "PIL", "polars", "matplotlib", "img2dataset", "webdataset", "torch", "tqdm")
 _LOADED = """
 import json, sys

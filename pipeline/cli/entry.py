@@ -10,10 +10,21 @@ weft's modules already allocates, so the choice is made here, as a default (a va
 wins); embedded Ray's workers, started from this process, inherit it, and a cluster's workers get
 it through the job's runtime_env. `weft.pipeline.cli.main.main` called in-process (tests, other
 programs) leaves the allocator to its caller.
+
+The end of the process. Once the command has returned, everything it made (its modules, pyarrow,
+pandas and numpy included) is about to go, and Python's finalisation runs full garbage
+collections over all of it first: 0.10-0.15 s of CPU and about 0.3 s of wall time after the last
+file of a `weft run --executor local` was written (one-page runs, alternating, `/usr/bin/time`).
+`gc.freeze()` moves every object to the generation no collection visits, so those passes find
+nothing to traverse. Exit handlers still run (`atexit`, so Ray's shutdown and temporary
+directories' clean-up) and objects freed by reference counts are still freed; only garbage in
+reference cycles is left to the operating system, which takes the whole process anyway. Every
+file weft writes is closed, fsynced and renamed into place before the command returns.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 
 ARROW_POOL = "ARROW_DEFAULT_MEMORY_POOL"
@@ -23,4 +34,6 @@ def main() -> int:
     os.environ.setdefault(ARROW_POOL, "system")
     from weft.pipeline.cli.main import main as run
 
-    return run()
+    status = run()
+    gc.freeze()
+    return status

@@ -33,7 +33,6 @@ from weft.pipeline.images.download import (
 )
 from weft.pipeline.images.exchange import ARCHIVE, CHUNK, COUNT_FIELDS, INLINE, PRIOR, SLOT
 from weft.pipeline.images.settings import ImageSettings
-from weft.pipeline.images.validate import ImageRejected, inspect_image, sniff_content_type
 from weft.pipeline.layout import OutputLayout, write_parquet_atomic
 from weft.pipeline.markers import has_marker, write_marker
 from weft.pipeline.net.policy import Refused, check_url
@@ -69,6 +68,8 @@ def image_row(
     received: int | None = None,
 ) -> dict[str, Any]:
     """Validate `content` (when there is any) and build the URL's image row."""
+    from weft.pipeline.images.validate import ImageRejected, inspect_image, sniff_content_type  # Pillow (validate.py)
+
     info = None
     content_type = None
     if content is not None and status == st.OK:

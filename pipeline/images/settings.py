@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from weft.jobs.spec import ImagesConfig
 from weft.pipeline.images.download import DownloadSettings
-from weft.pipeline.images.validate import ImageLimits
 from weft.pipeline.net.policy import NetworkPolicy
+
+if TYPE_CHECKING:
+    from weft.pipeline.images.validate import ImageLimits
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class ImageSettings:
 
     @classmethod
     def from_config(cls, cfg: ImagesConfig) -> ImageSettings:
+        from weft.pipeline.images.validate import ImageLimits  # Pillow only with images (validate.py)
+
         policy = NetworkPolicy(allow_private_networks=cfg.allow_private_networks, allow_hosts=frozenset(cfg.allow_hosts))
         return cls(
             config=cfg,

@@ -25,6 +25,12 @@ The effective pixel cap is the smaller of `max_pixels` and Pillow's `MAX_IMAGE_P
 by default, which raises the warning): weft's default (64 M) is below it, and a job that raises
 `max_pixels` above it still gets refusals from Pillow's guard, reported as `too_large`.
 
+The job's stages import Pillow through this module only, and this module only where an image is
+inspected: `ImageSettings.from_config` and `image_row` (settings.py, resolve.py) import it when
+they run, so that a job that resolves no images (a text-only spec) never loads Pillow and the
+plugins `ImageLimits` registers: 80 ms of every `weft run` start-up, since the plan's modules
+are loaded whatever the spec.
+
 What is measured, and why it is measured this way:
 
 - Size is the size as displayed: EXIF orientations 5-8 (a 90 degree rotation) swap width and

@@ -107,7 +107,10 @@ class _Patterns:
 
 @lru_cache(maxsize=1)
 def _patterns() -> _Patterns:
-    """Built once per process from the Unicode database (about 0.1 s), not at import."""
+    """Built once per process from the Unicode database (about 0.02 s), not at import. The
+    unspaced scripts' code points are a set made from their ranges: testing each of the 65,536
+    code points against the ranges one by one (`_unspaced`) took 0.1-0.17 s of every start-up."""
+    in_unspaced = {cp for lo, hi in _UNSPACED_SCRIPTS for cp in range(lo, min(hi, 0xFFFF) + 1)}
     separators: list[int] = []
     formats: list[int] = []
     unspaced: list[int] = []
@@ -117,7 +120,7 @@ def _patterns() -> _Patterns:
             separators.append(cp)  # also inside those scripts: "。" and "・" separate
         elif category == "Cf":
             formats.append(cp)
-        elif _unspaced(cp):
+        elif cp in in_unspaced:
             unspaced.append(cp)
     single = _char_class(_runs(unspaced))
     return _Patterns(

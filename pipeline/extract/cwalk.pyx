@@ -23,7 +23,15 @@ paragraph count, explain mode) are real `LexborNode`s, made with selectolax's ow
 """
 
 from cpython.pycapsule cimport PyCapsule_GetPointer
-from cpython.unicode cimport PyUnicode_DecodeUTF8
+from cpython.unicode cimport (
+    Py_UNICODE_ISSPACE,
+    PyUnicode_DATA,
+    PyUnicode_DecodeUTF8,
+    PyUnicode_FromKindAndData,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+    PyUnicode_WRITE,
+)
 from libc.stdint cimport uintptr_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcmp
@@ -51,7 +59,7 @@ from weft.pipeline.extract.tags import ID_A, ID_FORM, ID_HEADER, TEXT_ID
 cdef extern from "<dlfcn.h>":
     int RTLD_NOLOAD
 
-__all__ = ["walk"]
+__all__ = ["collapse", "walk"]
 
 # ----- lexbor, by name -----------------------------------------------------------------------
 
@@ -223,14 +231,57 @@ cdef object br_replacement = _py._br_replacement
 cdef int IT_PARA = _py.IT_PARA
 
 
+cpdef str collapse(str text):
+    """`" ".join(text.split())` in one pass over the characters, without a string for each word
+    (which is what made it the dearest step of ending a paragraph): each run of whitespace, as
+    `str.split` knows it, becomes one space, and there is none at either end. Text that is
+    already so comes back as it is."""
+    cdef Py_ssize_t n = len(text), i, j = 0
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef void *out
+    cdef Py_UCS4 ch
+    cdef bint gap = True  # at the start, as after a space: leading whitespace is dropped
+    for i in range(n):
+        ch = PyUnicode_READ(kind, data, i)
+        if ch == 0x20 and not gap:
+            gap = True
+        elif Py_UNICODE_ISSPACE(ch):
+            break
+        else:
+            gap = False
+    else:
+        if not gap or n == 0:
+            return text
+    out = malloc(n * kind)
+    if out == NULL:
+        raise MemoryError()
+    try:
+        gap = False
+        for i in range(n):
+            ch = PyUnicode_READ(kind, data, i)
+            if Py_UNICODE_ISSPACE(ch):
+                gap = j > 0
+            else:
+                if gap:
+                    PyUnicode_WRITE(kind, out, j, 0x20)
+                    j += 1
+                    gap = False
+                PyUnicode_WRITE(kind, out, j, ch)
+                j += 1
+        return PyUnicode_FromKindAndData(kind, out, j)
+    finally:
+        free(out)
+
+
 cdef int _flush_prose(object builder, list buf, list items, Py_ssize_t box, Py_ssize_t link_depth) except -1:
     """`SegmentBuilder.flush` outside `<pre>`, the walk's common case (a `<pre>` paragraph is
     ended by the builder's own method). The walk has checked that `buf` holds something."""
     cdef str text
     if link_depth:  # a paragraph ends inside a link: what it held of the link is link text
-        builder.link_chars += len(" ".join("".join(buf[builder.link_mark:]).split()))
+        builder.link_chars += len(collapse("".join(buf[builder.link_mark:])))
         builder.link_mark = 0
-    text = " ".join("".join(buf).split())
+    text = collapse("".join(buf))
     del buf[:]
     if BR_MARK in text:
         text = BR_RUN.sub(br_replacement, text).strip(" \n")
@@ -312,7 +363,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                                 # links, counted as link text at once, without a stack entry.
                                 piece = _take(buf, child, pre_depth)
                                 if piece is not None and not link_depth:
-                                    builder.link_chars += len(" ".join(piece.split()))
+                                    builder.link_chars += len(collapse(piece))
                                 flags = -1
                             elif not link_depth:
                                 builder.link_mark = len(buf)

@@ -125,3 +125,18 @@ def test_without_the_compiled_walk_extraction_falls_back_to_the_python_walk() ->
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "cwalk" in done.stdout
+
+
+def test_collapse_is_split_and_join() -> None:
+    # Every character str.split splits on, in every string width, against the definition.
+    import random
+
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert len(spaces) == 29
+    alphabet = [*spaces, "a", "b", "\xe9", "\u4e2d", "\U0001f600", "\x00", "\u200b"]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert cwalk.collapse(text) == " ".join(text.split()), repr(text)
+    already = "two words"
+    assert cwalk.collapse(already) is already

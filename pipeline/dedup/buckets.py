@@ -1,13 +1,16 @@
 """LSH as a join: documents meet in buckets by band key, and a bucket yields verified edges.
 
 Map side (`bucket_rows`): each document with shingles emits one row per band, (band, band_key,
-node, signature), partitioned by `band_key % parts`; the signature rides along so that the
-reduce can verify candidates without a second join (it costs `bands x 4 x num_perm` bytes per
-document in the exchange, 4.6 KB at the defaults). Reduce side (`bucket_edges`): the rows of
-one partition are sorted into buckets; every bucket of two or more documents goes through
-`bucket_pairs`, which keeps only pairs whose estimated Jaccard reaches the threshold, and the
-partition's edges leave as one star per local component (`components.local_stars`), so the
-connected-components rounds start from few edges.
+node, signature), partitioned by `band_key % parts`. Reduce side (`bucket_edges`): the rows of
+one partition are sorted into buckets (`shared_rows`); every bucket of two or more documents
+goes through `bucket_pairs`, which keeps only pairs whose estimated Jaccard reaches the
+threshold, and the partition's edges leave as one star per local component
+(`components.local_stars`), so the connected-components rounds start from few edges
+(`verify_buckets`). A signature riding on every band row costs `bands x 4 x num_perm` bytes per
+document in the exchange (4.6 KB at the defaults), so a job's key exchange sends `band_rows`
+(no signature) and fetches only the signatures its shared buckets need
+(`pipeline/dedup/exchange.py`); `bucket_rows` and `bucket_edges` are the same steps in one
+place, for tests and benchmarks.
 
 A bucket's cost is bounded. Up to `BucketLimits.exact` members every pair is verified (one
 vectorised comparison per distinct signature against the ones after it, copies counted once;

@@ -183,7 +183,7 @@ def _link_staged(corpus: Path, out: Path) -> None:
 
 def _plan(out: Path):
     """The plan a text-only job with the dedup rules runs, without its documents phase (whose
-    output is staged already): dedup keys, dedup components, dedup assign (-> WriteStage)."""
+    output is staged already): dedup keys, dedup buckets, dedup components, dedup assign (-> WriteStage)."""
     from dataclasses import replace
 
     from weft.pipeline.layout import OutputLayout
@@ -192,7 +192,7 @@ def _plan(out: Path):
     layout = OutputLayout(out)
     plan = build_plan(_job(out), layout)
     assert isinstance(plan.phases[0], MapInputs) and [p.name for p in plan.phases[1:]] == [
-        "dedup keys", "dedup components", "dedup assign"], plan.phases
+        "dedup keys", "dedup buckets", "dedup components", "dedup assign"], plan.phases
     return replace(plan, phases=plan.phases[1:]), layout
 
 
@@ -450,7 +450,7 @@ def _same_as_datasketch(audit: list[dict[str, Any]], corpus: Path) -> tuple[bool
 
 # ------------------------------------------------------------------------------------ the report
 
-PHASES = ("dedup keys", "dedup components", "dedup assign")
+PHASES = ("dedup keys", "dedup buckets", "dedup components", "dedup assign")
 
 
 def _gib(nbytes: float) -> str:
@@ -554,8 +554,8 @@ def report(info: dict[str, Any], runs: dict[str, dict[str, Any]], base: dict[str
 
 
 def key_row_bytes(corpus: Path) -> float:
-    """Arrow bytes per document of the key exchange's rows (URL, text and band rows, the
-    signature riding on every band row), measured on the first staged chunk."""
+    """Arrow bytes per document of the key exchange's rows (URL, text and band rows, each band
+    row naming its signature by text hash), measured on the first staged chunk."""
     from weft.pipeline.dedup.exchange import STAGED_COLUMNS, KeyRows
     from weft.pipeline.dedup.settings import DedupSettings
     from weft.pipeline.layout import OutputLayout

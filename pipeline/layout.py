@@ -20,6 +20,9 @@ paths themselves; they ask `OutputLayout`, so the tree below is defined here and
       _work/archive_images/<tag>.parquet   the input's image records, by canonical URL
       _work/docs/<stem>.parquet       per chunk: documents after the text rules (image stage
                                       or dedup on)
+      _work/dedup/pending/part-<n>.parquet per dedup key partition: URL duplicates, text pairs and
+                                      the members of its shared LSH buckets, until their
+                                      signatures arrive (MinHash pass on)
       _work/dedup/keys/part-<n>.parquet    per dedup key partition: URL duplicates and verified edges
       _work/dedup/rounds/<r>/part-<n>.parquet   edges after connected-components round r
       _work/dedup/facts/part-<n>.parquet   per cluster partition: each member's fate and cluster
@@ -127,6 +130,13 @@ class OutputLayout:
 
     def dedup_keys(self, part: int) -> Path:
         return self.dedup_keys_dir / f"part-{part:05d}.parquet"
+
+    @property
+    def dedup_pending_dir(self) -> Path:
+        return self.work / "dedup" / "pending"
+
+    def dedup_pending(self, part: int) -> Path:
+        return self.dedup_pending_dir / f"part-{part:05d}.parquet"
 
     @property
     def dedup_facts_dir(self) -> Path:

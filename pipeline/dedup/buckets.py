@@ -1,13 +1,16 @@
 """LSH as a join: documents meet in buckets by band key, and a bucket yields verified edges.
 
 Map side (`bucket_rows`): each document with shingles emits one row per band, (band, band_key,
-node, signature), partitioned by `band_key % parts`; the signature rides along so that the
-reduce can verify candidates without a second join (it costs `bands x 4 x num_perm` bytes per
-document in the exchange, 4.6 KB at the defaults). Reduce side (`bucket_edges`): the rows of
-one partition are sorted into buckets; every bucket of two or more documents goes through
-`bucket_pairs`, which keeps only pairs whose estimated Jaccard reaches the threshold, and the
-partition's edges leave as one star per local component (`components.local_stars`), so the
-connected-components rounds start from few edges.
+node, signature), partitioned by `band_key % parts`. Reduce side (`bucket_edges`): the rows of
+one partition are sorted into buckets (`shared_rows`); every bucket of two or more documents
+goes through `bucket_pairs`, which keeps only pairs whose estimated Jaccard reaches the
+threshold, and the partition's edges leave as one star per local component
+(`components.local_stars`), so the connected-components rounds start from few edges
+(`verify_buckets`). A signature riding on every band row costs `bands x 4 x num_perm` bytes per
+document in the exchange (4.6 KB at the defaults), so a job's key exchange sends `band_rows`
+(no signature) and fetches only the signatures its shared buckets need
+(`pipeline/dedup/exchange.py`); `bucket_rows` and `bucket_edges` are the same steps in one
+place, for tests and benchmarks.
 
 A bucket's cost is bounded. Up to `BucketLimits.exact` members every pair is verified (one
 vectorised comparison per distinct signature against the ones after it, copies counted once;
@@ -26,7 +29,7 @@ is spent (counted as `unverified` in `BucketStats`).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -75,6 +78,16 @@ def bucket_rows(nodes: Sequence[str] | pa.Array | pa.ChunkedArray, signatures: n
     """The map side: one row per (document, band) in `bucket_schema`, documents in input order,
     bands in order. Documents without shingles (empty signature) emit nothing: they are all
     equal, which the exact text pass settles, and would otherwise fill one bucket per band."""
+    signatures = np.asarray(signatures, dtype=np.uint32).reshape(-1, cfg.num_perm)
+    bands, which = band_rows(nodes, signatures, cfg, parts)
+    return bands.append_column("signature", signature_column(signatures[which].reshape(-1, cfg.num_perm))).cast(
+        bucket_schema(cfg.num_perm))
+
+
+def band_rows(nodes: Sequence[str] | pa.Array | pa.ChunkedArray, signatures: np.ndarray, cfg: MinHashConfig,
+              parts: int) -> tuple[pa.Table, np.ndarray]:
+    """`bucket_rows` without the signature (part, band, band_key, node), and each row's document
+    (its index in `nodes`): for a map side that sends a reference to the signature instead."""
     if isinstance(nodes, pa.ChunkedArray):
         nodes = nodes.combine_chunks()
     elif not isinstance(nodes, pa.Array):
@@ -89,16 +102,25 @@ def bucket_rows(nodes: Sequence[str] | pa.Array | pa.ChunkedArray, signatures: n
         "band": pa.array(np.tile(np.arange(bands, dtype=np.int16), len(kept))),
         "band_key": pa.array(keys),
         "node": nodes.take(pa.array(which, pa.int64())),
-        "signature": signature_column(signatures[which].reshape(-1, cfg.num_perm)),
-    }, schema=bucket_schema(cfg.num_perm))
+    }), which
 
 
 def bucket_edges(rows: pa.Table, cfg: MinHashConfig, limits: BucketLimits = BucketLimits()) -> tuple[pa.Table, BucketStats]:
     """The reduce side over one partition's `bucket_rows` (any order, any number of buckets):
     the partition's verified edges as local stars (EDGE_SCHEMA, sorted) and what they cost."""
-    stats = BucketStats()
+    wanted, sizes = shared_rows(rows)
+    # Only rows of buckets with company are materialised (most buckets hold one document).
+    nodes = rows.column("node").take(pa.array(wanted, pa.int64())).to_pylist()
+    signatures = signatures_of(rows.column("signature").take(pa.array(wanted, pa.int64())))
+    return verify_buckets(nodes, sizes, lambda start, stop: signatures[start:stop], cfg, limits)
+
+
+def shared_rows(rows: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows of one partition's band rows (columns band, band_key, node; any order) are in a
+    bucket with company: their indices, bucket after bucket in (band, band_key) order and by
+    node within a bucket, and the number of rows of each of those buckets."""
     if rows.num_rows == 0:
-        return local_stars([]), stats
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     order = pc.sort_indices(rows.select(["band", "band_key", "node"]),
                             sort_keys=[("band", "ascending"), ("band_key", "ascending"), ("node", "ascending")]).to_numpy()
     band = rows.column("band").to_numpy()[order]
@@ -107,16 +129,24 @@ def bucket_edges(rows: pa.Table, cfg: MinHashConfig, limits: BucketLimits = Buck
     ends = np.append(starts[1:], len(order))
     shared = np.flatnonzero(ends - starts > 1)
     if len(shared) == 0:
-        return local_stars([]), stats
-    # Only rows of buckets with company are materialised (most buckets hold one document).
-    wanted = np.concatenate([order[starts[g]:ends[g]] for g in shared])
-    nodes = rows.column("node").take(pa.array(wanted)).to_pylist()
-    signatures = signatures_of(rows.column("signature").take(pa.array(wanted)))
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    wanted = np.concatenate([order[starts[g]:ends[g]] for g in shared]).astype(np.int64)
+    return wanted, (ends - starts)[shared].astype(np.int64)
+
+
+def verify_buckets(nodes: Sequence[str], sizes: Sequence[int], signatures: Callable[[int, int], np.ndarray],
+                   cfg: MinHashConfig, limits: BucketLimits = BucketLimits()) -> tuple[pa.Table, BucketStats]:
+    """The verified edges of consecutive buckets (`nodes` bucket after bucket, `sizes` rows each,
+    as `shared_rows` orders them) as local stars, and what they cost. `signatures(start, stop)`
+    gives the rows start:stop of the signature matrix aligned with `nodes`: the caller decides
+    where signatures live, so a partition's reduce need not hold all its members' signatures
+    at once (the key exchange fetches them by text hash, `pipeline/dedup/exchange.py`)."""
+    stats = BucketStats()
     pairs: list[tuple[str, str]] = []
     at = 0
-    for g in shared:
-        size = int(ends[g] - starts[g])
-        found, cost = bucket_pairs(nodes[at:at + size], signatures[at:at + size], cfg.threshold, limits)
+    for size in sizes:
+        size = int(size)
+        found, cost = bucket_pairs(nodes[at:at + size], signatures(at, at + size), cfg.threshold, limits)
         pairs.extend(found)
         stats += cost
         at += size

@@ -17,8 +17,10 @@ from weft.pipeline.dedup.buckets import BucketLimits
 from weft.pipeline.dedup.minhash import MinHashConfig
 
 ROWS_PER_PARTITION = 20_000
-"""Rows per partition of a dedup exchange (key rows, star half-edges, member rows): about 10 MB
-of Arrow with signatures; the count comes from the data, never from the cluster, so partitions
+"""Rows per partition of a dedup exchange (key rows, star half-edges, member rows): about 2.4 MB
+of key rows (119 bytes a row on the bench WARC, since a band row names its signature by text
+hash; 10 MB when the signature rode along), about 13 MB of member rows with their signatures;
+the count comes from the data, never from the cluster, so partitions
 are the same on any executor. A partition is what one reduce holds, with a few copies while it
 sorts and verifies buckets: at 200,000 rows that grew a one-core job's peak from 295 MB at 1,000
 pages to 504 MB at 20,000 (`benchmarks/bench_vs_datatrove.py --only 'weft local'`); at 20,000

@@ -3,7 +3,9 @@
 After the documents phase has staged every chunk (with each document's text hash and signature):
 
 1. `Exchange` "dedup keys": URL, text-hash and band rows of every document meet by key; each
-   partition persists URL duplicates and verified edges (`pipeline/dedup/exchange.py`);
+   partition persists URL duplicates and verified edges (`pipeline/dedup/exchange.py`); with the
+   MinHash pass, the members of its shared buckets wait for their signatures, which
+   `Exchange` "dedup buckets" brings them before each partition verifies its buckets;
 2. `Rounds` "dedup components": large-star / small-star rounds over the edges until nothing
    changes (`pipeline/dedup/rounds.py`); skipped at once when there are no edges;
 3. `Exchange` "dedup assign": nodes meet their roots and URL facts, components their members,
@@ -24,7 +26,10 @@ from weft.pipeline.dedup.assign import (
 )
 from weft.pipeline.dedup.buckets import BucketStats
 from weft.pipeline.dedup.components import MAX_ROUNDS
-from weft.pipeline.dedup.exchange import KEYS_STEP, STAGED_COLUMNS, KeyRows, KeysReduce, fact_files
+from weft.pipeline.dedup.exchange import (
+    KEYS_STEP, STAGED_COLUMNS, BucketsReduce, JoinSignatures, KeyRows, KeysReduce, SignatureRows, WantRows, fact_files,
+    load_pending, pending_files,
+)
 from weft.pipeline.dedup.rounds import StarReduce, StarRows, edge_files, load_edges, round_step
 from weft.pipeline.dedup.settings import DedupSettings
 from weft.pipeline.layout import OutputLayout
@@ -42,7 +47,7 @@ def kept_documents(layout: OutputLayout, step: str) -> int:
 
 
 def dedup_phases(settings: DedupSettings, layout: OutputLayout, filters: tuple[dict, ...], documents_step: str,
-                 finish: tuple[StageFactory, ...], finish_step: str) -> tuple[Exchange, Rounds, Exchange]:
+                 finish: tuple[StageFactory, ...], finish_step: str) -> tuple[Exchange | Rounds, ...]:
     docs = files_in(lambda lay: lay.docs_dir)
     keys = Exchange(
         "dedup keys",
@@ -51,6 +56,21 @@ def dedup_phases(settings: DedupSettings, layout: OutputLayout, filters: tuple[d
         partitions=lambda lay: settings.partitions(kept_documents(lay, documents_step) * _keys_per_document(settings)),
         steps=(Regroup("part", (lambda _s: KeysReduce(settings, layout),)),),
     )
+    buckets: tuple[Exchange, ...] = ()
+    if settings.minhash is not None:
+        buckets = (Exchange(
+            "dedup buckets",
+            barrier="every key partition decided but for its LSH buckets; the signatures they need meet them by text hash",
+            sources=(
+                Source("bucket members", pending_files, (), WantRows, reader=load_pending),
+                Source("staged documents", docs, STAGED_COLUMNS, SignatureRows),
+            ),
+            partitions=lambda lay: settings.partitions(kept_documents(lay, documents_step)),
+            steps=(
+                Regroup("part", (lambda _s: JoinSignatures(),)),
+                Regroup("dest", (lambda _s: BucketsReduce(settings, layout),)),
+            ),
+        ),)
 
     def edges_total(lay: OutputLayout) -> int:
         return sum(m["edges"] for m in read_markers(lay, KEYS_STEP))
@@ -115,7 +135,7 @@ def dedup_phases(settings: DedupSettings, layout: OutputLayout, filters: tuple[d
             ) + finish, step=finish_step),
         ),
     )
-    return keys, components, assign
+    return (keys, *buckets, components, assign)
 
 
 def _keys_per_document(settings: DedupSettings) -> int:

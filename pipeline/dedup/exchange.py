@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc

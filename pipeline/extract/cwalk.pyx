@@ -38,6 +38,7 @@ from libc.string cimport memcmp
 from posix.dlfcn cimport RTLD_NOW, dlerror, dlopen, dlsym
 
 import selectolax.lexbor as _selectolax
+from selectolax import __version__ as SELECTOLAX_VERSION
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from weft.pipeline.extract import walk as _py
@@ -94,6 +95,10 @@ cdef enum:
     NODE_TEXT = 3
 
 
+VTABLE_READ_FROM = ("1.0.2",)
+"""The selectolax releases whose `LexborNode` vtable begins with `new` (read from their source)."""
+
+
 cdef void *_symbol(void *handle, const char *name) except NULL:
     cdef void *found = dlsym(handle, name)
     if found == NULL:
@@ -119,6 +124,11 @@ cdef void _bind() except *:
     lx_attr_value = <name_f> _symbol(handle, b"lxb_dom_attr_value_noi")
     # LexborNode.new, selectolax's own constructor for a node pointer, is the first entry of
     # LexborNode's Cython vtable (what `cimport` would use; the wheel has no headers to cimport).
+    # A vtable of another layout could not be told apart before a wrong entry is called, so it is
+    # used only with the selectolax release it was read from (setup.cfg pins it).
+    if SELECTOLAX_VERSION not in VTABLE_READ_FROM:
+        raise ImportError(f"the compiled walk knows selectolax {', '.join(VTABLE_READ_FROM)}, "
+                          f"not {SELECTOLAX_VERSION}")
     capsule = LexborNode.__dict__.get("__pyx_vtable__")
     if capsule is None:
         raise ImportError("selectolax's LexborNode has no Cython vtable")
@@ -209,6 +219,8 @@ cdef uintptr_t T_TEXT = TEXT_ID, T_A = ID_A, T_HEADER = ID_HEADER, T_FORM = ID_F
 cdef list _KINDS = list(_py._KIND_BY_ID)
 cdef Py_ssize_t N_KINDS = len(_KINDS)
 cdef unsigned char *KINDS = <unsigned char *> malloc(N_KINDS)
+if KINDS == NULL:
+    raise MemoryError()
 for _i in range(N_KINDS):
     KINDS[_i] = _KINDS[_i]
 cdef frozenset NEVER_REMOVED = NEVER_REMOVED_IDS

@@ -140,3 +140,17 @@ def test_collapse_is_split_and_join() -> None:
         assert cwalk.collapse(text) == " ".join(text.split()), repr(text)
     already = "two words"
     assert cwalk.collapse(already) is already
+
+
+def test_another_selectolax_release_gets_the_python_walk() -> None:
+    # The vtable entry the compiled walk calls was read from selectolax 1.0.2's source; with any
+    # other release it must not be called (a wrong entry would crash, not raise).
+    code = (
+        "import selectolax\n"
+        "selectolax.__version__ = '9.9.9'\n"
+        "from weft.pipeline.extract import walkers\n"
+        "print(walkers.WALK, walkers.WALK_FALLBACK)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "python the compiled walk knows selectolax 1.0.2, not 9.9.9"

@@ -6,6 +6,11 @@ boilerplate (`weft.pipeline.extract.boilerplate`) is skipped by not descending, 
 restarting, so work is linear in the DOM. Subtrees deeper than `max_depth` are not descended into
 and are counted. Images go through `weft.pipeline.extract.image_slots`.
 
+`walk` here is the reference; extraction runs its compiled twin, `weft.pipeline.extract.cwalk`
+(`weft.pipeline.extract.walkers` chooses), which follows it branch for branch and shares the
+builder and the rules. A change to the loop is made in both: the compiled walk compares itself
+with this one at import, and tests/pipeline/extract/test_cwalk.py on every real page.
+
 Text
 ----
 Paragraphs, headings, list items, table cells, blockquotes, figcaptions and `<pre>` are blocks:

@@ -115,16 +115,14 @@ def test_bytes_lexbor_keeps_undecoded_are_read_as_selectolax_reads_them() -> Non
 
 def test_without_the_compiled_walk_extraction_falls_back_to_the_python_walk() -> None:
     # What an install without a C compiler gets: the same extraction, and a manifest that says so.
-    code = (
+    said = _fresh_python(
         "import sys\n"
         "sys.modules['weft.pipeline.extract.cwalk'] = None  # as if it had not been built\n"
         "from weft.pipeline.extract import walk, walkers, extractor\n"
         "assert walkers.WALK == 'python' and walkers.walk is walk.walk and extractor.walk is walk.walk\n"
         "print(walkers.WALK_FALLBACK)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "cwalk" in done.stdout
+    assert "cwalk" in said
 
 
 def test_collapse_is_split_and_join() -> None:
@@ -145,12 +143,17 @@ def test_collapse_is_split_and_join() -> None:
 def test_another_selectolax_release_gets_the_python_walk() -> None:
     # The vtable entry the compiled walk calls was read from selectolax 1.0.2's source; with any
     # other release it must not be called (a wrong entry would crash, not raise).
-    code = (
+    said = _fresh_python(
         "import selectolax\n"
         "selectolax.__version__ = '9.9.9'\n"
         "from weft.pipeline.extract import walkers\n"
         "print(walkers.WALK, walkers.WALK_FALLBACK)\n"
     )
+    assert said == "python the compiled walk knows selectolax 1.0.2, not 9.9.9"
+
+
+def _fresh_python(code: str) -> str:
+    """What `code` prints in a new interpreter (the walk is chosen once, at import)."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "python the compiled walk knows selectolax 1.0.2, not 9.9.9"
+    return done.stdout.strip()

@@ -28,5 +28,10 @@ def read_markers(layout: OutputLayout, step: str) -> Iterator[dict[str, Any]]:
         yield json.loads(path.read_text(encoding="utf-8"))
 
 
+def read_marker(layout: OutputLayout, step: str, unit: str) -> dict[str, Any]:
+    """One unit's marker (it must exist: `has_marker`)."""
+    return json.loads(layout.done(step, unit).read_text(encoding="utf-8"))
+
+
 def has_marker(layout: OutputLayout, step: str, unit: str) -> bool:
     return layout.done(step, unit).is_file()

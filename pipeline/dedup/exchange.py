@@ -32,7 +32,6 @@ store. Without the MinHash pass, `KeysReduce` persists the facts itself.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +46,7 @@ from weft.pipeline.dedup.exact import exact_rows, url_duplicates, url_key
 from weft.pipeline.dedup.keys import node_keys, partition_of
 from weft.pipeline.dedup.settings import DedupSettings
 from weft.pipeline.layout import OutputLayout, write_parquet_atomic
-from weft.pipeline.markers import has_marker, write_marker
+from weft.pipeline.markers import has_marker, read_marker, write_marker
 from weft.pipeline.stage import Stage
 
 KEYS_STEP = "dedup_keys"
@@ -267,9 +266,7 @@ class SignatureRows(Stage):
 
     def process(self, batch: pa.Table) -> pa.Table:
         kept = batch.filter(pc.and_(pc.equal(batch.column("outcome"), KEPT), pc.is_valid(batch.column("minhash"))))
-        first: dict[str, int] = {}
-        for i, key in enumerate(kept.column("text_hash").to_pylist()):
-            first.setdefault(key, i)
+        first = _first_rows(kept.column("text_hash"))
         keys = list(first)
         n = len(keys)
         return pa.table({
@@ -277,6 +274,14 @@ class SignatureRows(Stage):
             "key": pa.array(keys, pa.string()), "dest": pa.nulls(n, pa.int32()),
             "signature": kept.column("minhash").take(pa.array(list(first.values()), pa.int64())).cast(pa.list_(pa.uint32())),
         }, schema=SIGNATURE_SCHEMA)
+
+
+def _first_rows(keys: pa.ChunkedArray) -> dict[str, int]:
+    """Each distinct key and the index of its first row (equal texts sign alike, so one will do)."""
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys.to_pylist()):
+        first.setdefault(key, i)
+    return first
 
 
 class JoinSignatures(Stage):
@@ -288,9 +293,7 @@ class JoinSignatures(Stage):
         kind = rows.column("kind")
         signatures = rows.filter(pc.equal(kind, SIGNATURE))
         wants = rows.filter(pc.equal(kind, WANT))
-        first: dict[str, int] = {}
-        for i, key in enumerate(signatures.column("key").to_pylist()):
-            first.setdefault(key, i)
+        first = _first_rows(signatures.column("key"))
         found = pa.array([first[key] for key in wants.column("key").to_pylist()], pa.int64())
         answers = wants.set_column(SIGNATURE_SCHEMA.get_field_index("signature"), "signature",
                                    signatures.column("signature").take(found))
@@ -325,7 +328,7 @@ class BucketsReduce(Stage):
         text = pending.filter(pc.equal(kind, TEXT))
         members = pending.filter(pc.equal(kind, MEMBER))
         pairs = list(zip(text.column("lo").to_pylist(), text.column("hi").to_pylist()))
-        counts = json.loads(self.layout.done(PENDING_STEP, unit).read_text(encoding="utf-8"))
+        counts = read_marker(self.layout, PENDING_STEP, unit)
         stats = None
         if counts["band_rows"]:
             stars, stats = self._verify(members, rows.filter(pc.equal(rows.column("kind"), SIGNATURE)))

@@ -17,7 +17,6 @@ stage, or write it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterator
 
@@ -33,7 +32,7 @@ from weft.pipeline.dedup.exchange import (
 from weft.pipeline.dedup.rounds import StarReduce, StarRows, edge_files, load_edges, round_step
 from weft.pipeline.dedup.settings import DedupSettings
 from weft.pipeline.layout import OutputLayout
-from weft.pipeline.markers import has_marker, read_markers, write_marker
+from weft.pipeline.markers import has_marker, read_marker, read_markers, write_marker
 from weft.pipeline.rules.stage import RulesStage
 from weft.pipeline.run.phases import Exchange, Regroup, Rounds, Source, StageFactory, files_in
 
@@ -101,7 +100,7 @@ def dedup_phases(settings: DedupSettings, layout: OutputLayout, filters: tuple[d
                 done = list(read_markers(lay, round_step(round_no)))
                 write_marker(lay, COMPONENTS_STEP, unit, {"changed": sum(m["changed"] for m in done),
                                                            "edges": sum(m["edges"] for m in done)})
-            changed[round_no] = _read(lay, unit)["changed"]
+            changed[round_no] = read_marker(lay, COMPONENTS_STEP, unit)["changed"]
             if round_no % 2 == 0 and changed[round_no - 1] == 0 and changed[round_no] == 0:
                 break
         write_marker(lay, COMPONENTS_STEP, FINAL, {"rounds": round_no})
@@ -110,7 +109,7 @@ def dedup_phases(settings: DedupSettings, layout: OutputLayout, filters: tuple[d
                         rounds=rounds, describe=round_exchange(1, 1))
 
     def final_edges(lay: OutputLayout) -> list[Path]:
-        return edge_files(lay, _read(lay, FINAL)["rounds"])
+        return edge_files(lay, read_marker(lay, COMPONENTS_STEP, FINAL)["rounds"])
 
     def assign_parts(lay: OutputLayout) -> int:
         return settings.partitions(kept_documents(lay, documents_step))
@@ -142,10 +141,6 @@ def _keys_per_document(settings: DedupSettings) -> int:
     return int(settings.url) + int(settings.text) + (settings.minhash.bands if settings.minhash else 0)
 
 
-def _read(layout: OutputLayout, unit: str) -> dict:
-    return json.loads(layout.done(COMPONENTS_STEP, unit).read_text(encoding="utf-8"))
-
-
 def dedup_summary(layout: OutputLayout, settings: DedupSettings, documents_step: str) -> dict:
     """The manifest's `dedup` section: the passes and their parameters (signatures stored with
     the documents can be reused only with equal ones), what the barrier compared and found, and
@@ -163,7 +158,7 @@ def dedup_summary(layout: OutputLayout, settings: DedupSettings, documents_step:
         "key_partitions": len(keys),
         "url_duplicates": sum(m["url_duplicates"] for m in keys),
         "edges": sum(m["edges"] for m in keys),
-        "component_rounds": _read(layout, FINAL)["rounds"] if final.is_file() else None,
+        "component_rounds": read_marker(layout, COMPONENTS_STEP, FINAL)["rounds"] if final.is_file() else None,
         "clusters": sum(m["clusters"] for m in clusters),
         "clustered_documents": sum(m["members"] for m in clusters),
         "largest_cluster": max((m["largest"] for m in clusters), default=0),

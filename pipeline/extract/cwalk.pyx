@@ -225,16 +225,16 @@ for _i in range(N_KINDS):
     KINDS[_i] = _KINDS[_i]
 cdef frozenset NEVER_REMOVED = NEVER_REMOVED_IDS
 cdef str BR_MARK = _py._BR_MARK
-cdef object IMAGE_ELEMENTS = _py._IMAGE_ELEMENTS
+cdef object custom_kind = _py._custom_kind
 cdef object move_leading_figcaption = _py._move_leading_figcaption
 cdef object SegmentBuilder = _py.SegmentBuilder
 
 
 cdef int _custom_kind(dict custom, uintptr_t tid, void *node, object parser) except -1:
-    """`walk._custom_kind`: a custom element's kind, asked once per tag number per document."""
+    """`walk._custom_kind`, with a `LexborNode` made only for a tag number not seen before."""
     kind = custom.get(tid)
     if kind is None:
-        kind = custom[tid] = _py._K_IMG if _node(node, parser).tag in IMAGE_ELEMENTS else _py._K_INLINE
+        kind = custom_kind(custom, tid, _node(node, parser))
     return kind
 
 

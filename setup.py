@@ -1,7 +1,9 @@
-"""The compiled walk (`pipeline/extract/cwalk.pyx`); everything else is declared in setup.cfg.
+"""The compiled extensions: the DOM walk (`pipeline/extract/cwalk.pyx`) and fastText's
+prediction (`filters/clid.pyx`); everything else is declared in setup.cfg.
 
-The extension is optional: where it cannot be built (no C compiler), weft installs and runs the
-Python walk, which gives the same output more slowly (`weft.pipeline.extract.walkers`)."""
+Both are optional: where they cannot be built (no C compiler), weft installs and runs the Python
+walk and fastText's own predict, which give the same output more slowly
+(`weft.pipeline.extract.walkers`, `weft.filters.language`)."""
 
 from setuptools import Extension, setup
 
@@ -12,6 +14,13 @@ setup(
             ["pipeline/extract/cwalk.pyx"],
             extra_compile_args=["-O2"],
             optional=True,
-        )
+        ),
+        Extension(
+            "weft.filters.clid",
+            ["filters/clid.pyx"],
+            # No fused multiply-add: fastText's wheel rounds every product (weft.filters.clid).
+            extra_compile_args=["-O2", "-ffp-contract=off"],
+            optional=True,
+        ),
     ]
 )

@@ -10,6 +10,7 @@ from typing import Any, Callable, Protocol
 
 import pyarrow as pa
 
+from weft.filters.language import EnglishFastText, language_model
 from weft.jobs.spec import JobConfig
 from weft.pipeline import __version__
 from weft.pipeline.extract import walkers
@@ -67,6 +68,19 @@ class Progress(Protocol):
     def stop(self) -> None: ...
 
 
+def _language_id(cfg: JobConfig, log: Callable[[str], None]) -> str | None:
+    """Which predictor the job's English rule runs (`weft.filters.language`, "Prediction"):
+    `compiled`, or `fasttext` (said in the log, with why); None without the rule. Loading the
+    model here also makes a bad `model_path` fail before any input is read."""
+    english = [spec for spec in cfg.filters if spec.get("name") == EnglishFastText.name]
+    if not english:
+        return None
+    model = language_model(str(english[0].get("model_path", "")))
+    if model.fallback is not None:
+        log(f"weft: language ID runs fastText's own predict (same output, slower): {model.fallback}")
+    return model.runtime
+
+
 def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None, progress: Progress | None = None) -> dict[str, Any]:
     """Run a whole job and return its manifest (also written to `OUTPUT/_manifest.json`). With
     `output.resume`, units of work an earlier run of the same job finished are not redone."""
@@ -81,12 +95,15 @@ def run_job(cfg: JobConfig, *, log: Callable[[str], None] = lambda _msg: None, p
     log(f"weft: {len(inputs)} input file(s) -> {layout.root}")
     if walkers.WALK_FALLBACK is not None:
         log(f"weft: extraction runs the Python DOM walk (same output, slower): {walkers.WALK_FALLBACK}")
+    language_id = _language_id(cfg, log)
     if progress is not None:
         progress.start(plan, inputs, layout, watch)
     try:
         info = executor_for(cfg).run(plan, inputs, layout, log, watch=watch)
         info["arrow_memory_pool"] = pa.default_memory_pool().backend_name  # this process's (cli/entry.py)
         info["extract_walk"] = walkers.WALK  # this install's: compiled, or python when it could not be built
+        if language_id is not None:
+            info["language_id"] = language_id
     finally:
         if progress is not None:
             progress.stop()

@@ -17,7 +17,7 @@ from weft.pipeline.extract.content import (
 )
 from weft.pipeline.extract.extractor import extract
 from weft.pipeline.rules.calibrate import RealPage
-from weft.filters.language import EnglishFastText, EnglishParams, classification_text, load_model
+from weft.filters.language import EnglishFastText, EnglishParams, classification_text, language_model, load_model
 from weft.jobs.errors import UserError
 from weft.schemas.document import TextBlock
 from tests.filters.conftest import ENGLISH, make_doc
@@ -122,10 +122,10 @@ def test_no_text_is_its_own_reason_and_the_model_is_loaded_once() -> None:
     rule = EnglishFastText()
     verdict = rule.decide(rule.score(make_doc()))
     assert (verdict.keep, verdict.reason) == (False, "no_text")
-    load_model.cache_clear()
+    language_model.cache_clear()
     for _ in range(3):
         assert rule.decide(rule.score(make_doc(ENGLISH))).keep
-    info = load_model.cache_info()
+    info = language_model.cache_info()
     assert (info.misses, info.hits) == (1, 2)
 
 

@@ -1,9 +1,10 @@
-"""The compiled extensions: the DOM walk (`pipeline/extract/cwalk.pyx`) and fastText's
-prediction (`filters/clid.pyx`); everything else is declared in setup.cfg.
+"""The compiled extensions: the DOM walk (`pipeline/extract/cwalk.pyx`), fastText's prediction
+(`filters/clid.pyx`) and the word count (`filters/ctextstats.pyx`); everything else is declared
+in setup.cfg.
 
-Both are optional: where they cannot be built (no C compiler), weft installs and runs the Python
-walk and fastText's own predict, which give the same output more slowly
-(`weft.pipeline.extract.walkers`, `weft.filters.language`)."""
+All are optional: where they cannot be built (no C compiler), weft installs and runs the Python
+walk, fastText's own predict and the Python word count, which give the same output more slowly
+(`weft.pipeline.extract.walkers`, `weft.filters.language`, `weft.filters.textstats`)."""
 
 from setuptools import Extension, setup
 
@@ -20,6 +21,12 @@ setup(
             ["filters/clid.pyx"],
             # No fused multiply-add: fastText's wheel rounds every product (weft.filters.clid).
             extra_compile_args=["-O2", "-ffp-contract=off"],
+            optional=True,
+        ),
+        Extension(
+            "weft.filters.ctextstats",
+            ["filters/ctextstats.pyx"],
+            extra_compile_args=["-O2"],
             optional=True,
         ),
     ]

@@ -19,7 +19,7 @@ were set on that tokenisation.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 _CJK_RANGES = (
     "\u3040-\u30ff"  # hiragana, katakana
@@ -91,7 +91,14 @@ _CJK_OR_EMOJI = re.compile("[\u231a-\U0002ebef]")
 
 
 def count_words(text: str) -> int:
-    """Words in any script, as the module docstring defines them.
+    """Words in any script, as the module docstring defines them (compiled: `_scan`)."""
+    if _scan is not None:
+        return _scan(text)[0]
+    return count_words_python(text)
+
+
+def count_words_python(text: str) -> int:
+    """`count_words` where `weft.filters.ctextstats` was not built, and its definition in tests.
 
     Counted as the CJK characters, plus the whitespace tokens once those characters are spaces,
     minus the tokens without a letter or digit: `str.split` splits on exactly the characters
@@ -143,8 +150,31 @@ def text_counts(text: str) -> TextCounts:
     """`count_words`, `count_emoji`, `count_hashtags` and `count_text_urls` of one text (what the
     spam rule measures), with one scan for CJK characters and emoji together on the pages that
     have neither."""
+    if _scan is not None:  # one compiled pass for the words, and whether emoji or URLs can be there
+        words, wide, url = _scan(text)
+        return TextCounts(words, len(EMOJI.findall(text)) if wide else 0, count_hashtags(text),
+                          len(TEXT_URL.findall(text)) if url else 0)
+    return text_counts_python(text)
+
+
+def text_counts_python(text: str) -> TextCounts:
+    """`text_counts` where `weft.filters.ctextstats` was not built, and its definition in tests."""
     if text.isascii() or _CJK_OR_EMOJI.search(text) is None:
         words, emoji = _words(text, 0), 0
     else:
         words, emoji = _words(*_CJK_CHAR.subn(" ", text)), len(EMOJI.findall(text))
     return TextCounts(words, emoji, count_hashtags(text), count_text_urls(text))
+
+
+def _compiled_scan() -> Callable[[str], tuple[int, bool, bool]] | None:
+    """`weft.filters.ctextstats.scan` with this module's CJK ranges; None where it was not built
+    (no C compiler at install time), and the functions above count in Python, the same way."""
+    try:
+        from weft.filters import ctextstats
+    except ImportError:
+        return None
+    ctextstats.load_ranges(_CJK_RANGES)
+    return ctextstats.scan
+
+
+_scan = _compiled_scan()

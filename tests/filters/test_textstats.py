@@ -31,9 +31,20 @@ def words_by_definition(text: str) -> int:
 
 
 def counts(text: str) -> tuple[int, int, int, int]:
+    """The counts, asserted equal between the compiled pass (`weft.filters.ctextstats`) and the
+    Python one an install without a C compiler runs."""
     one_by_one = count_words(text), count_emoji(text), count_hashtags(text), count_text_urls(text)
     assert text_counts(text) == one_by_one, repr(text)
+    assert textstats.text_counts_python(text) == one_by_one, repr(text)
+    assert textstats.count_words_python(text) == one_by_one[0], repr(text)
     return one_by_one
+
+
+def test_the_word_count_is_compiled() -> None:
+    # The package builds it (setup.py); without it every page pays the three Python passes.
+    assert textstats._scan is not None
+    assert textstats._scan("中文 x — www.y") == (4, True, True)
+    assert textstats._scan("a://b") == (1, False, True) and textstats._scan("ww.w. :/ /") == (1, False, False)
 
 
 def counts_by_definition(text: str) -> tuple[int, int, int, int]:
@@ -101,6 +112,9 @@ def test_the_facts_the_fast_paths_rest_on() -> None:
     # text_counts skips the CJK and emoji scans when nothing lies in U+231A-U+2EBEF
     starts = _CJK_CHAR.findall(every) + re.findall(f"[{_REGIONAL}{_BASE}]", every)
     assert "\u231a" <= min(starts) and max(starts) <= "\U0002ebef"
+    # the compiled pass looks for "www." in any case as [Ww][Ww][Ww]. (no other character
+    # lower-cases to a "w" or a ".")
+    assert {c for c in every if not "\ud800" <= c <= "\udfff" and set(c.lower()) & {"w", "."}} == {"W", "w", "."}
 
 
 @pytest.mark.parametrize("text", ["a" * 100_000, "-" * 100_000, "_" * 100_000, "-_" * 50_000, "-" * 100_000 + "a",
@@ -109,3 +123,17 @@ def test_long_tokens_count_as_defined(text: str) -> None:
     """A token of 100,000 symbols: only its first character can start a match (a pattern that
     retried from every character of it would take minutes here)."""
     assert count_words(text) == words_by_definition(text)
+
+
+def test_without_the_extension_the_python_count_runs() -> None:
+    # What an install without a C compiler gets: the same counts, from the Python passes.
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "sys.modules['weft.filters.ctextstats'] = None  # as if it had not been built\n"
+            "from weft.filters import textstats\n"
+            "print(textstats._scan, tuple(textstats.text_counts('中文 #tag www.x 👍🏽 - x')))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"None {tuple(text_counts('中文 #tag www.x 👍🏽 - x'))}"

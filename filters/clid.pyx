@@ -89,7 +89,7 @@ cdef class _Reader:
         return values
 
     cdef bytes raw(self, Py_ssize_t size):
-        if self.at + size > len(self.data):
+        if size < 0 or self.at + size > len(self.data):
             raise ModelLayoutError("the model file ends early")
         chunk = self.data[self.at:self.at + size]
         self.at += size
@@ -237,8 +237,8 @@ cdef class Predictor:
         if not quantized:
             raise ModelLayoutError("dense input rows are not compiled")
         qnorm, self.in_rows, n, codesize = reader.take("?qqi")
-        if n != self.dim:
-            raise ModelLayoutError("input rows do not match dim")
+        if n != self.dim or self.in_rows < self.nwords or codesize < 0:
+            raise ModelLayoutError("input rows do not match the dictionary")
         codes = reader.raw(codesize)
         self.pq = _Quantizer()
         self.pq.load(reader)

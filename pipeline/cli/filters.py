@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Sequence, TextIO
 
 from weft.filters.chain import FilterPipeline
-from weft.pipeline.rules.cases import check_cases, junit_xml
 from weft.filters.registry import FILTERS, build, describe_params
 from weft.jobs.errors import UserError
 
@@ -77,6 +76,11 @@ def cmd_list(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    # Imported here: the rule cases and their XML report are for `filters check` only, and every
+    # `weft` command (a `weft run` included) loads this module to register its sub-commands;
+    # rules.cases with xml.etree took 3-5 ms of each start-up.
+    from weft.pipeline.rules.cases import check_cases, junit_xml
+
     out = out or sys.stdout
     results = check_cases(Path(args.cases))
     for result in results:

@@ -38,10 +38,11 @@ name = "english_fasttext_v1"
 name = "dedup_minhash_v1"
 """
 # What a text-only `weft run --executor local --quiet` has no use for: the Ray executor's and the
-# image stage's libraries, the report's charts, the training extra, the terminal's progress bars.
-# Each costs start-up time when imported anyway (Pillow with its plugins 80 ms). pandas is not
-# listed: pyarrow imports it on its first conversion of Python objects (apache/arrow#34994).
-NOT_LOADED = ("ray", "PIL", "polars", "matplotlib", "img2dataset", "webdataset", "torch", "tqdm")
+# image stage's libraries, the report's charts, the training extra, the terminal's progress bars,
+# the XML of `weft filters check --junit`. Each costs start-up time when imported anyway (Pillow
+# with its plugins 80 ms). pandas is not listed: pyarrow imports it on its first conversion of
+# Python objects (apache/arrow#34994), which every run makes.
+NOT_LOADED = ("ray", "PIL", "polars", "matplotlib", "img2dataset", "webdataset", "torch", "tqdm", "xml")
 _LOADED = """
 import json, sys
 from weft.pipeline.cli.entry import main

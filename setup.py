@@ -1,7 +1,9 @@
-"""The compiled walk (`pipeline/extract/cwalk.pyx`); everything else is declared in setup.cfg.
+"""The compiled walk (`pipeline/extract/cwalk.pyx`) and the compiled nesting bound
+(`pipeline/extract/cnesting.pyx`); everything else is declared in setup.cfg.
 
-The extension is optional: where it cannot be built (no C compiler), weft installs and runs the
-Python walk, which gives the same output more slowly (`weft.pipeline.extract.walkers`)."""
+Both extensions are optional: where they cannot be built (no C compiler), weft installs and runs
+the Python walk and bound, which give the same output more slowly
+(`weft.pipeline.extract.walkers`, `weft.pipeline.extract.nesting`)."""
 
 from setuptools import Extension, setup
 
@@ -12,6 +14,12 @@ setup(
             ["pipeline/extract/cwalk.pyx"],
             extra_compile_args=["-O2"],
             optional=True,
-        )
+        ),
+        Extension(
+            "weft.pipeline.extract.cnesting",
+            ["pipeline/extract/cnesting.pyx"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
     ]
 )

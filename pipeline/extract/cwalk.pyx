@@ -43,12 +43,15 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from weft.pipeline.extract import walk as _py
 from weft.pipeline.extract.boilerplate import (
+    _CLASS_KINDS,
     B_HIDDEN,
+    B_NONE,
     B_TOKEN,
     FORM_CONTENT_MIN_P,
     NEVER_REMOVED_IDS,
     SAYING_ATTRS,
     WRAPPER_MIN_P,
+    _class_kind,
     boilerplate_kind,
     is_main_role,
     paragraph_chars,
@@ -175,15 +178,22 @@ cdef inline str _decode(const unsigned char *data, size_t length):
     return PyUnicode_DecodeUTF8(<const char *> data, length, "replace")
 
 
-cdef dict _attributes(void *node, bint *saying):
+cdef enum:
+    SAYS_CLASS = 1
+    SAYS_ID = 2
+    SAYS_OTHER = 4  # role, hidden, aria-hidden or style
+
+
+cdef dict _attributes(void *node, int *saying):
     """selectolax's `LexborNode.attributes`: names as written, a value-less attribute None.
-    `saying` is set when one of them is in `SAYING_ATTRS` (one of those `boilerplate_kind` reads)."""
+    `saying` gets a `SAYS_*` bit for each name in `SAYING_ATTRS` (those `boilerplate_kind`
+    reads) the element has, for `_boilerplate_kind`."""
     cdef dict attrs = {}
     cdef void *attr
     cdef const unsigned char *name
     cdef const unsigned char *value
     cdef size_t name_length, value_length
-    saying[0] = False
+    saying[0] = 0
     if lx_node_type(node) != NODE_ELEMENT:
         return attrs
     attr = lx_first_attr(node)
@@ -195,7 +205,7 @@ cdef dict _attributes(void *node, bint *saying):
         value = lx_attr_value(attr, &value_length)
         attrs[key] = _decode(value, value_length) if value != NULL else None
         if key in SAYING:
-            saying[0] = True
+            saying[0] |= SAYS_CLASS if key == "class" else SAYS_ID if key == "id" else SAYS_OTHER
         attr = lx_next_attr(attr)
     return attrs
 
@@ -204,7 +214,37 @@ cdef inline object _node(void *node, object parser):
     return lx_new_node(node, parser)
 
 
+cdef int _boilerplate_kind(dict attrs, int saying) except -1:
+    """`boilerplate_kind(attrs)` for an element with a `saying` attribute. Most have a class or
+    an id and none of the other four: for them its first two tests, the class's and then the
+    id's kind from the `_CLASS_KINDS` cache, are made here without calling it (the answer is
+    B_NONE when neither says anything, as it is there: the other tests need the other names);
+    anything else is asked of it."""
+    cdef object kind
+    if saying & SAYS_OTHER:
+        return boilerplate_kind(attrs)
+    if saying & SAYS_CLASS:
+        value = attrs["class"]
+        if value:
+            kind = CLASS_KINDS.get(value)
+            if kind is None:
+                kind = class_kind(value)
+            if kind:
+                return kind
+    if saying & SAYS_ID:
+        value = attrs["id"]
+        if value:
+            kind = CLASS_KINDS.get(value)
+            if kind is None:
+                kind = class_kind(value)
+            if kind:
+                return kind
+    return B_NONE
+
+
 cdef frozenset SAYING = SAYING_ATTRS
+cdef dict CLASS_KINDS = _CLASS_KINDS  # emptied when full, never replaced
+cdef object class_kind = _class_kind
 
 _bind()
 
@@ -330,8 +370,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
     cdef void *child
     cdef void *following
     cdef uintptr_t tid
-    cdef int kind, flags, said
-    cdef bint saying
+    cdef int kind, flags, said, saying
     cdef dict attrs
     cdef Py_ssize_t capacity = room if room > 0 else 1
     cdef void **stack_node = <void **> malloc(capacity * sizeof(void *))
@@ -353,7 +392,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                 if kind != K_SKIP:
                     attrs = _attributes(node, &saying)
                     if saying:
-                        said = boilerplate_kind(attrs)
+                        said = _boilerplate_kind(attrs, saying)
                         if said and not (tid in NEVER_REMOVED or <uintptr_t> node in protected):
                             kind = K_SKIP
                             if said == B_TOKEN or said == B_HIDDEN:

@@ -157,3 +157,18 @@ def _fresh_python(code: str) -> str:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def test_count_p_is_what_css_p_counts(shared_data: Path) -> None:
+    # Guards 5 and 6 in the compiled walk count paragraphs in C up to the threshold, where the
+    # Python walk asks node.css("p"): the same count, below the threshold, for every element of
+    # every saved page (the element itself included, as css includes it).
+    checked = 0
+    for path in real_pages(shared_data)[::3]:
+        tree = LexborHTMLParser(read_page(path))
+        for node in tree.root.traverse():
+            found = len(node.css("p"))
+            for enough in (1, 3, 1_000_000):
+                assert cwalk.count_p(node, enough) == min(found, enough), (path.name, node.tag)
+            checked += found >= 3
+    assert checked > 300  # elements holding three or more

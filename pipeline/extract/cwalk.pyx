@@ -15,11 +15,13 @@ so every node, attribute and name is read by lexbor's code as selectolax reads i
 fact is assumed, that a text node's characters (`lexbor_str_t`) follow its node header, as in
 lexbor 3.1 (selectolax 1.0.2, the version setup.cfg pins). It is checked at import against
 selectolax's own reading of the same nodes (`_check_layout`), and so is the whole walk, against
-the Python walk on a probe page that takes every branch (`_check_walk`). If either check fails, importing this
-module raises `ImportError` and weft uses the Python walk (`weft.pipeline.extract.walkers`).
+the Python walk on a probe page that takes every branch (`_check_walk`), and so is the search for
+guard 2's protected elements (`_check_protected`). If a check fails, importing this module raises
+`ImportError` and weft uses the Python walk (`weft.pipeline.extract.walkers`).
 
 Nodes handed to Python code (the rare paths: `<picture>`, `<noscript>`, `<figure>`, guard 6's
-paragraph count, explain mode) are real `LexborNode`s, made with selectolax's own constructor.
+paragraph text once `_count_p` has found enough paragraphs, explain mode) are real `LexborNode`s,
+made with selectolax's own constructor.
 """
 
 from cpython.pycapsule cimport PyCapsule_GetPointer
@@ -43,24 +45,27 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from weft.pipeline.extract import walk as _py
 from weft.pipeline.extract.boilerplate import (
+    _CLASS_KINDS,
     B_HIDDEN,
+    B_NONE,
     B_TOKEN,
     FORM_CONTENT_MIN_P,
     NEVER_REMOVED_IDS,
     SAYING_ATTRS,
     WRAPPER_MIN_P,
+    _class_kind,
     boilerplate_kind,
     is_main_role,
     paragraph_chars,
     skip_reason,
 )
 from weft.pipeline.extract.image_slots import emit_image, noscript_image, picture_parts
-from weft.pipeline.extract.tags import ID_A, ID_FORM, ID_HEADER, TEXT_ID
+from weft.pipeline.extract.tags import ID_A, ID_ARTICLE, ID_BASE, ID_FORM, ID_HEADER, ID_MAIN, TAG_ID, TEXT_ID
 
 cdef extern from "<dlfcn.h>":
     int RTLD_NOLOAD
 
-__all__ = ["collapse", "walk"]
+__all__ = ["collapse", "protected_ids_and_base", "walk"]
 
 # ----- lexbor, by name -----------------------------------------------------------------------
 
@@ -86,8 +91,8 @@ ctypedef object (*new_node_f)(void *, object)
 
 cdef tag_id_f lx_tag_id
 cdef node_type_f lx_node_type
-cdef step_f lx_first_child, lx_next, lx_first_attr, lx_next_attr
-cdef name_f lx_attr_name, lx_attr_value
+cdef step_f lx_first_child, lx_next, lx_parent, lx_first_attr, lx_next_attr
+cdef name_f lx_attr_name, lx_attr_local_name, lx_attr_value
 cdef new_node_f lx_new_node
 
 cdef enum:
@@ -109,19 +114,21 @@ cdef void *_symbol(void *handle, const char *name) except NULL:
 cdef void _bind() except *:
     """Look lexbor's functions up in the selectolax extension already loaded (RTLD_NOLOAD: the
     same copy of lexbor that built the tree)."""
-    global lx_tag_id, lx_node_type, lx_first_child, lx_next, lx_first_attr, lx_next_attr
-    global lx_attr_name, lx_attr_value, lx_new_node
+    global lx_tag_id, lx_node_type, lx_first_child, lx_next, lx_parent, lx_first_attr, lx_next_attr
+    global lx_attr_name, lx_attr_local_name, lx_attr_value, lx_new_node
     cdef void *handle = dlopen(_selectolax.__file__.encode(), RTLD_NOW | RTLD_NOLOAD)
     if handle == NULL:
         raise ImportError(f"cannot open selectolax's extension: {(<bytes> dlerror()).decode()}")
     lx_tag_id = <tag_id_f> _symbol(handle, b"lxb_dom_node_tag_id_noi")
     lx_node_type = <node_type_f> _symbol(handle, b"lxb_dom_node_type_noi")
     lx_first_child = <step_f> _symbol(handle, b"lxb_dom_node_first_child_noi")
+    lx_parent = <step_f> _symbol(handle, b"lxb_dom_node_parent_noi")
     lx_next = <step_f> _symbol(handle, b"lxb_dom_node_next_noi")
     lx_first_attr = <step_f> _symbol(handle, b"lxb_dom_element_first_attribute_noi")
     lx_next_attr = <step_f> _symbol(handle, b"lxb_dom_element_next_attribute_noi")
     lx_attr_name = <name_f> _symbol(handle, b"lxb_dom_attr_qualified_name")
     lx_attr_value = <name_f> _symbol(handle, b"lxb_dom_attr_value_noi")
+    lx_attr_local_name = <name_f> _symbol(handle, b"lxb_dom_attr_local_name")
     # LexborNode.new, selectolax's own constructor for a node pointer, is the first entry of
     # LexborNode's Cython vtable (what `cimport` would use; the wheel has no headers to cimport).
     # A vtable of another layout could not be told apart before a wrong entry is called, so it is
@@ -175,36 +182,174 @@ cdef inline str _decode(const unsigned char *data, size_t length):
     return PyUnicode_DecodeUTF8(<const char *> data, length, "replace")
 
 
-cdef dict _attributes(void *node, bint *saying):
+cdef enum:
+    SAYS_CLASS = 1
+    SAYS_ID = 2
+    SAYS_OTHER = 4  # role, hidden, aria-hidden or style
+
+
+cdef dict _attributes(void *node, int *saying):
     """selectolax's `LexborNode.attributes`: names as written, a value-less attribute None.
-    `saying` is set when one of them is in `SAYING_ATTRS` (one of those `boilerplate_kind` reads)."""
+    `saying` gets a `SAYS_*` bit for each name in `SAYING_ATTRS` (those `boilerplate_kind`
+    reads) the element has, for `_boilerplate_kind`."""
     cdef dict attrs = {}
     cdef void *attr
     cdef const unsigned char *name
     cdef const unsigned char *value
     cdef size_t name_length, value_length
-    saying[0] = False
+    saying[0] = 0
     if lx_node_type(node) != NODE_ELEMENT:
         return attrs
     attr = lx_first_attr(node)
     while attr != NULL:
         name_length = 0
         name = lx_attr_name(attr, &name_length)
-        key = _decode(name, name_length)
+        key = _known_name(name, name_length, saying)
+        if key is None:  # not one of SAYING_ATTRS either (they are all known)
+            key = _decode(name, name_length)
         value_length = 0
         value = lx_attr_value(attr, &value_length)
         attrs[key] = _decode(value, value_length) if value != NULL else None
-        if key in SAYING:
-            saying[0] = True
         attr = lx_next_attr(attr)
     return attrs
+
+
+cdef inline bint _is(const unsigned char *name, const char *known, size_t length) noexcept nogil:
+    return memcmp(name, known, length) == 0
+
+
+cdef object _known_name(const unsigned char *name, size_t length, int *saying):
+    """The commonest attribute names (85% of those on the 199 KB benchmark pages' bodies) as one
+    string object each, made once: a name met again is neither decoded nor hashed again (a
+    string keeps its hash). Sets `saying`'s bit for a name in `SAYING_ATTRS`, all of which are
+    here (checked at import). None for any other name."""
+    if length == 5:
+        if _is(name, b"class", 5):
+            saying[0] |= SAYS_CLASS
+            return "class"
+        if _is(name, b"style", 5):
+            saying[0] |= SAYS_OTHER
+            return "style"
+        if _is(name, b"title", 5):
+            return "title"
+        if _is(name, b"width", 5):
+            return "width"
+        if _is(name, b"value", 5):
+            return "value"
+        if _is(name, b"sizes", 5):
+            return "sizes"
+    elif length == 4:
+        if _is(name, b"href", 4):
+            return "href"
+        if _is(name, b"type", 4):
+            return "type"
+        if _is(name, b"role", 4):
+            saying[0] |= SAYS_OTHER
+            return "role"
+        if _is(name, b"name", 4):
+            return "name"
+        if _is(name, b"lang", 4):
+            return "lang"
+    elif length == 2:
+        if _is(name, b"id", 2):
+            saying[0] |= SAYS_ID
+            return "id"
+    elif length == 3:
+        if _is(name, b"src", 3):
+            return "src"
+        if _is(name, b"alt", 3):
+            return "alt"
+        if _is(name, b"rel", 3):
+            return "rel"
+        if _is(name, b"dir", 3):
+            return "dir"
+    elif length == 6:
+        if _is(name, b"target", 6):
+            return "target"
+        if _is(name, b"height", 6):
+            return "height"
+        if _is(name, b"srcset", 6):
+            return "srcset"
+        if _is(name, b"hidden", 6):
+            saying[0] |= SAYS_OTHER
+            return "hidden"
+    elif length == 8:
+        if _is(name, b"itemprop", 8):
+            return "itemprop"
+        if _is(name, b"data-src", 8):
+            return "data-src"
+        if _is(name, b"tabindex", 8):
+            return "tabindex"
+    elif length == 10:
+        if _is(name, b"aria-label", 10):
+            return "aria-label"
+    elif length == 11:
+        if _is(name, b"data-srcset", 11):
+            return "data-srcset"
+        if _is(name, b"aria-hidden", 11):
+            saying[0] |= SAYS_OTHER
+            return "aria-hidden"
+    return None
+
+
+KNOWN_NAMES = ("class", "style", "title", "width", "value", "sizes", "href", "type", "role", "name", "lang",
+               "id", "src", "alt", "rel", "dir", "target", "height", "srcset", "hidden", "itemprop",
+               "data-src", "tabindex", "aria-label", "data-srcset", "aria-hidden")
+"""`_known_name`'s names, for its check."""
+
+
+def _check_known_names() -> None:
+    """Every known name is itself, and every name `boilerplate_kind` reads is known, with its
+    bit (`_attributes` tests no other name); a near miss is not known."""
+    cdef int saying
+    cdef bytes encoded
+    bits = {"class": SAYS_CLASS, "id": SAYS_ID}
+    for name in KNOWN_NAMES + tuple(SAYING):
+        saying = 0
+        encoded = name.encode()
+        if _known_name(encoded, len(encoded), &saying) != name or saying != (
+                bits.get(name, SAYS_OTHER) if name in SAYING else 0):
+            raise ImportError(f"the compiled walk misreads the attribute name {name!r}")
+        encoded = (name[:-1] + "_").encode()
+        if _known_name(encoded, len(encoded), &saying) is not None:
+            raise ImportError(f"the compiled walk misreads the attribute name {name[:-1] + '_'!r}")
 
 
 cdef inline object _node(void *node, object parser):
     return lx_new_node(node, parser)
 
 
+cdef int _boilerplate_kind(dict attrs, int saying) except -1:
+    """`boilerplate_kind(attrs)` for an element with a `saying` attribute. Most have a class or
+    an id and none of the other four: for them its first two tests, the class's and then the
+    id's kind from the `_CLASS_KINDS` cache, are made here without calling it (the answer is
+    B_NONE when neither says anything, as it is there: the other tests need the other names);
+    anything else is asked of it."""
+    cdef object kind
+    if saying & SAYS_OTHER:
+        return boilerplate_kind(attrs)
+    if saying & SAYS_CLASS:
+        value = attrs["class"]
+        if value:
+            kind = CLASS_KINDS.get(value)
+            if kind is None:
+                kind = class_kind(value)
+            if kind:
+                return kind
+    if saying & SAYS_ID:
+        value = attrs["id"]
+        if value:
+            kind = CLASS_KINDS.get(value)
+            if kind is None:
+                kind = class_kind(value)
+            if kind:
+                return kind
+    return B_NONE
+
+
 cdef frozenset SAYING = SAYING_ATTRS
+cdef dict CLASS_KINDS = _CLASS_KINDS  # emptied when full, never replaced
+cdef object class_kind = _class_kind
 
 _bind()
 
@@ -216,6 +361,7 @@ cdef int K_IMG = _py._K_IMG, K_PICTURE = _py._K_PICTURE, K_BR = _py._K_BR, K_NOS
 cdef int F_BLOCK = _py._F_BLOCK, F_PRE = _py._F_PRE, F_SECTION = _py._F_SECTION, F_LINK = _py._F_LINK
 cdef int F_MAIN = _py._F_MAIN
 cdef uintptr_t T_TEXT = TEXT_ID, T_A = ID_A, T_HEADER = ID_HEADER, T_FORM = ID_FORM, T_SECTION = _py.ID_SECTION
+cdef uintptr_t T_P = TAG_ID["p"], T_BASE = ID_BASE, T_MAIN = ID_MAIN, T_ARTICLE = ID_ARTICLE
 cdef list _KINDS = list(_py._KIND_BY_ID)
 cdef Py_ssize_t N_KINDS = len(_KINDS)
 cdef unsigned char *KINDS = <unsigned char *> malloc(N_KINDS)
@@ -304,6 +450,35 @@ cdef int _flush_prose(object builder, list buf, list items, Py_ssize_t box, Py_s
     return 0
 
 
+cdef Py_ssize_t _count_p(void *root, Py_ssize_t enough) noexcept nogil:
+    """How many `<p>` the subtree at `root` holds, `root` included, counted up to `enough`: below
+    `enough`, what `len(node.css("p"))` says (lexbor's selector walk visits the same nodes in the
+    same way, root first, and matches a type selector by tag number), without parsing a selector
+    and making a `LexborNode` of every match (~20,000 instructions a call: guards 5 and 6 asked
+    it of 15 elements a page on the 199 KB benchmark pages)."""
+    cdef Py_ssize_t count = 0
+    cdef void *node = root
+    cdef void *following
+    while True:
+        if lx_tag_id(node) == T_P:
+            count += 1
+            if count >= enough:
+                return count
+        following = lx_first_child(node)
+        if following == NULL:
+            while node != root and lx_next(node) == NULL:
+                node = lx_parent(node)
+            if node == root:
+                return count
+            following = lx_next(node)
+        node = following
+
+
+def count_p(node, Py_ssize_t enough) -> int:
+    """`_count_p` of a `LexborNode`, for tests/pipeline/extract/test_cwalk.py."""
+    return _count_p(<void *> <uintptr_t> node.mem_id, enough)
+
+
 cdef inline int _main_flags(dict attrs, int flags):
     """`flags` with F_SECTION and F_MAIN added when the element is `[role=main]`."""
     if "role" in attrs and is_main_role(attrs):
@@ -330,8 +505,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
     cdef void *child
     cdef void *following
     cdef uintptr_t tid
-    cdef int kind, flags, said
-    cdef bint saying
+    cdef int kind, flags, said, saying
     cdef dict attrs
     cdef Py_ssize_t capacity = room if room > 0 else 1
     cdef void **stack_node = <void **> malloc(capacity * sizeof(void *))
@@ -353,13 +527,13 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                 if kind != K_SKIP:
                     attrs = _attributes(node, &saying)
                     if saying:
-                        said = boilerplate_kind(attrs)
+                        said = _boilerplate_kind(attrs, saying)
                         if said and not (tid in NEVER_REMOVED or <uintptr_t> node in protected):
                             kind = K_SKIP
                             if said == B_TOKEN or said == B_HIDDEN:
                                 # Guard 6 (boilerplate): a wrapper holding most of the page's paragraph text is content.
-                                paragraphs = _node(node, parser).css("p")
-                                if len(paragraphs) >= WRAPPER_MIN_P:
+                                if (_count_p(node, WRAPPER_MIN_P) >= WRAPPER_MIN_P
+                                        and len(paragraphs := _node(node, parser).css("p")) >= WRAPPER_MIN_P):
                                     if page_p_chars < 0:
                                         page_p_chars = paragraph_chars(root.css("p"))
                                     if 2 * paragraph_chars(paragraphs) > page_p_chars:
@@ -399,7 +573,7 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
                         flags = -1
                     elif kind == K_LANDMARK:
                         if ((tid == T_HEADER and section_depth) or <uintptr_t> node in protected
-                                or (tid == T_FORM and len(_node(node, parser).css("p")) >= FORM_CONTENT_MIN_P)):
+                                or (tid == T_FORM and _count_p(node, FORM_CONTENT_MIN_P) >= FORM_CONTENT_MIN_P)):
                             if buf and pre_depth == 0:
                                 _flush_prose(builder, buf, items, box, link_depth)
                             flags = _main_flags(attrs, F_BLOCK)
@@ -516,6 +690,91 @@ def walk(root, str base, int max_depth, set protected, bint explain=False):
     return builder, capped
 
 
+# ----- guard 2's protected elements ------------------------------------------------------------
+
+
+cdef bint _role_is_main(void *node) noexcept nogil:
+    """Whether an element matches `[role="main" i]` as lexbor's selectors match it: its first
+    attribute whose local name is `role` (lexbor finds it by the name's id) has the value `main`,
+    ASCII letters in any case, and nothing else."""
+    cdef void *attr = lx_first_attr(node)
+    cdef const unsigned char *text
+    cdef size_t length
+    while attr != NULL:
+        length = 0
+        text = lx_attr_local_name(attr, &length)
+        if text != NULL and length == 4 and memcmp(text, b"role", 4) == 0:
+            length = 0
+            text = lx_attr_value(attr, &length)
+            return (text != NULL and length == 4 and text[0] | 0x20 == 109 and text[1] | 0x20 == 97
+                    and text[2] | 0x20 == 105 and text[3] | 0x20 == 110)  # m a i n
+        attr = lx_next_attr(attr)
+    return False
+
+
+cdef object _base_href(void *node):
+    """The value of a `<base>`'s `href` attribute, or None (no `href`, or one without a value)."""
+    cdef void *attr = lx_first_attr(node)
+    cdef const unsigned char *text
+    cdef size_t length
+    while attr != NULL:
+        length = 0
+        text = lx_attr_name(attr, &length)
+        if length == 4 and memcmp(text, b"href", 4) == 0:
+            length = 0
+            text = lx_attr_value(attr, &length)
+            return _decode(text, length) if text != NULL else None
+        attr = lx_next_attr(attr)
+    return None
+
+
+def protected_ids_and_base(tree) -> tuple[set[int], str | None]:
+    """`boilerplate.protected_ids_and_base`, in one pass of C over the document instead of three
+    tag lookups and a selector (0.45 M instructions a page on the 199 KB benchmark pages, most
+    of it lexbor matching `[role="main" i]` against every element): the same `main`, content
+    `article` and `[role="main" i]` elements with all their ancestors (the document node too,
+    as `LexborNode.parent` reaches it), and the first `<base>` with an `href` that has a value.
+    Elements are visited as lexbor's tag lookups and selectors visit them, in document order
+    from the root element, `<template>` contents not included."""
+    cdef set protected = set()
+    cdef void *top
+    cdef void *node
+    cdef void *current
+    cdef uintptr_t tid
+    cdef int saying
+    cdef bint base_found = False
+    base_href = None
+    root = tree.root
+    if root is None:
+        return protected, base_href
+    top = <void *> <uintptr_t> root.mem_id
+    node = top
+    while True:
+        if lx_node_type(node) == NODE_ELEMENT:
+            tid = lx_tag_id(node)
+            if tid == T_BASE and not base_found:
+                base_href = _base_href(node)
+                base_found = base_href is not None
+            if ((tid == T_MAIN or tid == T_ARTICLE or _role_is_main(node))
+                    and not (tid == T_ARTICLE and boilerplate_kind(_attributes(node, &saying)))):
+                current = node
+                while current != NULL:
+                    key = <uintptr_t> current
+                    if key in protected:
+                        break
+                    protected.add(key)
+                    current = lx_parent(current)
+        current = lx_first_child(node)
+        if current == NULL:
+            while node != top and lx_next(node) == NULL:
+                node = lx_parent(node)
+            if node == top:
+                break
+            current = lx_next(node)
+        node = current
+    return protected, base_href
+
+
 # ----- the import checks ---------------------------------------------------------------------
 
 _PROBE = """<html><body class="has-sidebar">
@@ -585,5 +844,20 @@ def _check_walk() -> None:
                                   f"(max_depth={max_depth}, explain={explain})")
 
 
+def _check_protected() -> None:
+    """`protected_ids_and_base` against `boilerplate.protected_ids_and_base` on the probe page
+    and on one with every way of being protected (and of not being)."""
+    from weft.pipeline.extract.boilerplate import protected_ids_and_base as reference
+
+    for html in (_PROBE, '<base href><base href="/b/"><main><div role=MAIN><article class=comment>c</article>'
+                         '<svg><g xlink:role="main"></g></svg><template><main></main></template></div></main>'
+                         '<div role=" main"><article><p>a</p></article></div>'):
+        tree = LexborHTMLParser(html)
+        if protected_ids_and_base(tree) != reference(tree):
+            raise ImportError("the compiled search for protected elements differs from the Python one")
+
+
+_check_known_names()
 _check_layout()
 _check_walk()
+_check_protected()

@@ -53,7 +53,6 @@ import numpy as np
 from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser, SelectolaxError
 
 from weft.jobs.errors import RecordError
-from weft.pipeline.extract.boilerplate import protected_ids_and_base
 from weft.pipeline.extract.image_slots import (
     DROP_LAZY_PLACEHOLDER,
     DROP_PLACEHOLDER_ONLY,
@@ -64,7 +63,7 @@ from weft.pipeline.extract.image_slots import (
 from weft.pipeline.extract.nesting import cut_deep_subtrees, nesting_may_exceed
 from weft.pipeline.extract.content import decide
 from weft.pipeline.extract.walk import SegmentBuilder, assemble
-from weft.pipeline.extract.walkers import walk
+from weft.pipeline.extract.walkers import protected_ids_and_base, walk
 from weft.pipeline.net.urls import effective_base
 from weft.schemas.document import DroppedSlot, Segment
 

@@ -64,6 +64,7 @@ from selectolax.lexbor import LexborNode
 from weft.pipeline.extract.boilerplate import boilerplate_kind
 from weft.pipeline.extract.tags import ID_IMG, ID_SOURCE
 from weft.pipeline.net.urls import (
+    AS_IS_HTTP_URL as as_is_http_url,
     REASON_UNRESOLVABLE,
     REASON_UNSUPPORTED_SCHEME,
     parse_srcset,
@@ -136,11 +137,39 @@ def _is_placeholder(url: str) -> bool:
     if "#" in value:
         value = value[:value.index("#")]
     stem, dot, ext = value[value.rfind("/") + 1:].rpartition(".")
-    if dot:
+    return _placeholder_name(stem if dot else None, ext)
+
+
+def _placeholder_name(stem: str | None, ext: str) -> bool:
+    """The placeholder test of a URL's file name, given cut at its last dot: `stem` before it
+    (None without a dot), `ext` after it (the whole name without a dot)."""
+    if stem is not None:
         if ext.lower() not in _PLACEHOLDER_EXTS:
             return False  # the common case: a .jpg, .webp ... is never a placeholder
         return not _PLACEHOLDER_TOKENS.isdisjoint(_NAME_PARTS.split(stem.lower()))
     return not _PLACEHOLDER_TOKENS.isdisjoint(_NAME_PARTS.split(ext.lower()))
+
+
+_NOT_AS_IS, _AS_IS, _AS_IS_PLACEHOLDER = range(3)
+
+
+def _as_is(url: str) -> int:
+    """Whether `url` resolves to itself against any base (`as_is_http_url`: an absolute http(s)
+    URL with nothing to encode), and then whether it is a placeholder: `_AS_IS` (kept as
+    written), `_AS_IS_PLACEHOLDER` (a placeholder, as written), or `_NOT_AS_IS` when
+    `_is_placeholder` and `resolve_url_reason` must decide. Most image URLs are as is, and for
+    them one regex replaces those two steps (2.5 µs for an absolute URL together, this 0.9 µs;
+    callgrind, extracting the 199 KB benchmark WARC's 77 pages: 12.82 -> 12.63 M instructions a
+    page). tests/pipeline/extract/test_image_slots.py checks it against the two steps."""
+    match = as_is_http_url(url)
+    if match is None:
+        return _NOT_AS_IS
+    stem, ext = match.groups()
+    if ext is None:  # no path: the slow steps read the host as the file name
+        return _NOT_AS_IS
+    if stem is not None and ext.lower() not in _PLACEHOLDER_EXTS:
+        return _AS_IS
+    return _AS_IS_PLACEHOLDER if _placeholder_name(stem, ext) else _AS_IS
 
 
 def _declared_pixels(value: str | None) -> int | None:
@@ -236,7 +265,10 @@ def _choose(groups: Iterator[list[_Candidate]], base: str) -> Choice | None:
     placeholder: Choice | None = None
     for group in groups:
         for url, raw, label in group:
-            if _is_placeholder(url):
+            verdict = _as_is(url)
+            if verdict == _AS_IS:
+                return Choice(url, raw, label, None)
+            if verdict == _AS_IS_PLACEHOLDER or _is_placeholder(url):
                 if placeholder is None:
                     placeholder = Choice(url.strip(), raw, label, DROP_PLACEHOLDER_ONLY)
                 continue
@@ -279,7 +311,10 @@ def emit_image(builder: SlotSink, img: dict[str, str | None], sources: Sequence[
         if not raw or raw.isspace():
             return
         source_attr = "src"
-        if _is_placeholder(raw):
+        verdict = _as_is(raw)
+        if verdict == _AS_IS:
+            url, reason = raw, None
+        elif verdict == _AS_IS_PLACEHOLDER or _is_placeholder(raw):
             url, reason = raw.strip(), DROP_PLACEHOLDER_ONLY
         else:
             url, reason = resolve_url_reason(raw, base)

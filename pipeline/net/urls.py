@@ -62,6 +62,31 @@ _ABSOLUTE_SIMPLE = re.compile(
 # ` { }). A URL without any (nearly all) is already as a browser sends it. Written as one class
 # of what may stay: an alternation of two classes costs 4.2 µs on a 150-character URL, this 0.9.
 _NOT_AS_SENT = re.compile("[^!#-&(-;=?-_a-z|~]")
+_AS_SENT_CHARS = "".join(chr(code) for code in range(0x80) if _NOT_AS_SENT.match(chr(code)) is None)
+"""What `_NOT_AS_SENT` lets stay, as a string of characters."""
+
+
+def _char_class(without: str) -> str:
+    """A regex class of the characters a browser sends as they are, less `without`."""
+    return "[" + "".join(re.escape(ch) for ch in _AS_SENT_CHARS if ch not in without) + "]"
+
+
+AS_IS_HTTP_URL = re.compile(
+    f"https?://{_char_class('/?#:@[]')}+"
+    f"(?:/(?:{_char_class('?#')}*/)?(?:({_char_class('?#/')}*)\\.)?({_char_class('?#/.')}*))?"
+    f"(?:[?#]{_char_class('')}*)?"
+).fullmatch
+"""Matches a URL that `resolve_url_reason` gives back as it is, against any base: an absolute
+http(s) URL with its scheme in lower case, a host without `:`, `@` or brackets (no port, userinfo
+or IPv6 literal, which take the general path), and only characters a browser sends as they are
+(so nothing to strip, drop or encode). Most image URLs are such (865 of the 1,182 plain `<img
+src>` of the 199 KB benchmark WARC's 77 pages); one match replaces `resolve_url_reason`'s
+steps (1.7 µs for an absolute URL, the match 0.4 µs). For the placeholder test of
+`weft.pipeline.extract.image_slots`, the groups are the name of the path's last segment cut at
+its last dot: group 1 before the dot (None when the name has none), group 2 after it (the whole
+name when it has none; None when the URL has no path). tests/pipeline/extract/test_image_slots.py
+checks the fast path against `resolve_url_reason` on every image URL of the saved and archived
+pages and on mutations of them."""
 # Each part's own set (path, special-scheme query, fragment); userinfo is treated as the path.
 _PATH_ENCODE = re.compile("[^\x21-\x7e]|[\"<>`{}]")
 _QUERY_ENCODE = re.compile("[^\x21-\x7e]|[\"'<>]")

@@ -54,6 +54,7 @@ def test_extraction_runs_the_compiled_walk(shared_data: Path, tmp_path: Path) ->
     # The package builds it (setup.py); a fallback here would mean every job runs the slow walk.
     assert walkers.WALK == "compiled", walkers.WALK_FALLBACK
     assert walkers.walk is cwalk.walk
+    assert walkers.protected_ids_and_base is cwalk.protected_ids_and_base
     manifest = run_inline(job(tmp_path / "out", shared_data / "warc/cc/jwarc_cc.warc.gz"))
     assert manifest["executor"]["extract_walk"] == "compiled"
 
@@ -98,6 +99,7 @@ def test_extraction_is_the_same_with_either_walk(shared_data: Path, monkeypatch:
     pages = real_pages(shared_data)[::7]
     compiled = [extract(read_page(page), BASE, explain=True) for page in pages]
     monkeypatch.setattr(extractor, "walk", walk.walk)
+    monkeypatch.setattr(extractor, "protected_ids_and_base", protected_ids_and_base)
     python = [extract(read_page(page), BASE, explain=True) for page in pages]
     assert compiled == python
     assert any(ex.removed for ex in compiled)
@@ -118,8 +120,9 @@ def test_without_the_compiled_walk_extraction_falls_back_to_the_python_walk() ->
     said = _fresh_python(
         "import sys\n"
         "sys.modules['weft.pipeline.extract.cwalk'] = None  # as if it had not been built\n"
-        "from weft.pipeline.extract import walk, walkers, extractor\n"
+        "from weft.pipeline.extract import boilerplate, walk, walkers, extractor\n"
         "assert walkers.WALK == 'python' and walkers.walk is walk.walk and extractor.walk is walk.walk\n"
+        "assert extractor.protected_ids_and_base is boilerplate.protected_ids_and_base\n"
         "print(walkers.WALK_FALLBACK)\n"
     )
     assert "cwalk" in said
@@ -157,3 +160,52 @@ def _fresh_python(code: str) -> str:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def test_count_p_is_what_css_p_counts(shared_data: Path) -> None:
+    # Guards 5 and 6 in the compiled walk count paragraphs in C up to the threshold, where the
+    # Python walk asks node.css("p"): the same count, below the threshold, for every element of
+    # every saved page (the element itself included, as css includes it).
+    checked = 0
+    for path in real_pages(shared_data)[::3]:
+        tree = LexborHTMLParser(read_page(path))
+        for node in tree.root.traverse():
+            found = len(node.css("p"))
+            for enough in (1, 3, 1_000_000):
+                assert cwalk.count_p(node, enough) == min(found, enough), (path.name, node.tag)
+            checked += found >= 3
+    assert checked > 300  # elements holding three or more
+
+
+_PROTECTION_CASES = [
+    "<p>nothing to protect</p>",
+    '<base href><base target=_top><base href="/x/"><base href="/y/"><main><p>a</p></main>',
+    '<base href="">',
+    '<html role="main"><body><div role=MAIN><p>x</p></div><div role=" main"></div><div role="main x"></div></body></html>',
+    '<div role="mAiN"><span role=main></span></div><div ROLE=main></div><div role></div><div role="">x</div>',
+    "<article class=comment><p>c</p></article><article><p>a</p><article id=comments-1></article></article>",
+    '<div><article style="display:none"><main>m</main></article></div>',
+    '<svg><main></main><article></article><g role=main xlink:role=main></g><a xlink:role="main"></a></svg>',
+    '<math><mi role="main">x</mi></math>',
+    "<template><main>t</main><div role=main></div></template><main>real</main>",
+    '<table><tr><td><main>in a cell</main></td></tr></table><form><div role="main"></div></form>',
+    "<main><main><article><main></main></article></main></main>",
+    '<head><base href="http://h/"></head><body><base href="/late/"></body>',
+]
+
+
+@pytest.mark.parametrize("html", _PROTECTION_CASES)
+def test_same_protected_elements_on_edge_cases(html: str) -> None:
+    tree = LexborHTMLParser(html)
+    assert cwalk.protected_ids_and_base(tree) == protected_ids_and_base(tree)
+
+
+def test_same_protected_elements_on_every_page(shared_data: Path) -> None:
+    pages = [read_page(path) for path in real_pages(shared_data)] + [html for _name, html in _warc_pages(shared_data)]
+    protected = 0
+    for html in pages:
+        tree = LexborHTMLParser(html)
+        expected = protected_ids_and_base(tree)
+        assert cwalk.protected_ids_and_base(tree) == expected
+        protected += bool(expected[0])
+    assert protected > 50

@@ -1,11 +1,21 @@
 """The nesting pre-scan (pipeline/extract/nesting.py): the cheaper open-count bound never says no
-where the stack over-estimate says yes, so answering with it first changes no page's answer."""
+where the stack over-estimate says yes, so answering with it first changes no page's answer; and
+the compiled bound (cnesting.pyx) gives the Python bound's answer for every max_depth."""
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
-from weft.pipeline.extract.nesting import _open_tags_bound_exceeds, _stack_exceeds, nesting_may_exceed
+from tests.pipeline.extract.test_extract import real_pages
+from weft.pipeline.extract import cnesting, nesting
+from weft.pipeline.extract.nesting import (
+    _BOUND_SKIP_BYTES,
+    _BOUND_SKIP_NAMES_BYTES,
+    _open_tags_bound_exceeds,
+    _stack_exceeds,
+    nesting_may_exceed,
+)
 
 _NAMES = ["div", "DIV", "Div", "span", "b", "p", "li", "br", "img", "td", "section", "font", "a"]
 
@@ -41,3 +51,78 @@ def test_bound_is_exact_on_balanced_nesting() -> None:
     html = "<div>" * 30 + "<p>x<span><b>y</b></span>" + "</div>" * 30
     assert _open_tags_bound_exceeds(html, 31) and not _open_tags_bound_exceeds(html, 32)
     assert _stack_exceeds(html, 31) and not _stack_exceeds(html, 32)
+
+
+# ----- the compiled bound (pipeline/extract/cnesting.pyx) ----------------------------------------
+
+
+def _peak(exceeds, html: bytes) -> int:
+    """The least max_depth the bound does not exceed (`exceeds` is monotone in it): two bounds
+    with the same peak give the same answer for every max_depth."""
+    low, high = 0, html.count(b"<") + 1
+    while low < high:
+        middle = (low + high) // 2
+        if exceeds(html, middle):
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _compiled(html: bytes, max_depth: int) -> bool:
+    return cnesting.open_tags_bound_exceeds(html, max_depth, _BOUND_SKIP_NAMES_BYTES)
+
+
+def _same_bound(html: bytes) -> int:
+    peak = _peak(_open_tags_bound_exceeds, html)
+    assert _compiled(html, peak - 1) if peak else True
+    assert not _compiled(html, peak)
+    return peak
+
+
+def test_extraction_runs_the_compiled_bound() -> None:
+    # setup.py builds it; a fallback here would mean every large page pays the Python bound.
+    assert nesting._compiled_bound is cnesting.open_tags_bound_exceeds
+
+
+def test_the_skip_names_are_the_skip_set_without_slashes() -> None:
+    assert set(_BOUND_SKIP_NAMES_BYTES) | {b"/" + name for name in _BOUND_SKIP_NAMES_BYTES} == _BOUND_SKIP_BYTES
+
+
+def test_compiled_bound_is_the_python_bound_on_every_real_page(shared_data: Path) -> None:
+    pages = real_pages(shared_data)
+    peaks = [_same_bound(path.read_bytes()) for path in pages]
+    assert max(peaks) > 20  # the pages nest, so the peaks say something
+
+
+def test_compiled_bound_is_the_python_bound_on_tag_soups() -> None:
+    # Every way a tag can begin or fail to: case variants, skipped names open and closed, digits,
+    # "<" before a non-letter, a slash without a name, names cut by the end of the input, and
+    # more distinct names than the compiled table's first size.
+    rng = random.Random(5)
+    names = [*_NAMES, "h1", "H1", "x9y", "Br", "bR", "TD", "Td", "tD", "custom-el", "q"]
+    names += [f"n{i}" for i in range(400)]
+    pieces = ["x", "\u00e9 ", "\u65e5\u672c ", "<!-- <div> -->", " a < b ", "<3", "</ div>", "</>", "<<",
+              "<", "</", "<\u00e9>", "<a\u00e9>", "\x00", "<div/>", "<_x>", "</_x>"]
+    for _ in range(1500):
+        parts = []
+        for _ in range(rng.randrange(0, 300)):
+            if rng.random() < 0.25:
+                parts.append(rng.choice(pieces))
+            else:
+                name = rng.choice(names if rng.random() < 0.8 else names[:40])
+                parts.append(f"<{name}>" if rng.random() < 0.6 else f"</{name}>")
+        html = "".join(parts).encode("utf-8")
+        _same_bound(html)
+        _same_bound(html + b"<")
+        _same_bound(html + b"</")
+        _same_bound(html + b"<ab")
+    assert _same_bound(b"") == 0
+
+
+def test_compiled_bound_on_a_page_of_distinct_names() -> None:
+    # 100,000 names never closed: the table grows; then all closed in reverse.
+    html = "".join(f"<t{i}>" for i in range(100_000)).encode()
+    assert _same_bound(html) == 100_000
+    closed = html + "".join(f"</t{i}>" for i in reversed(range(100_000))).encode() + b"<a>" * 5
+    assert _same_bound(closed) == 100_000

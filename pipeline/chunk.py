@@ -11,7 +11,7 @@ the same names whatever the executor or cluster.
 
 Between stages of one task a chunk is plain Python (no Arrow round trips); where it must wait at
 a barrier (the image stage) it is persisted as one Parquet file of `RECORD_SCHEMA` rows: the
-shard row of each kept document plus the fate fields.
+shard row of each kept document (without its derived OBELICS columns) plus the fate fields.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ FATE_FIELDS = [
 ]
 RECORD_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + FATE_FIELDS)
 """A page record at rest: the shard row (all null but ids for a page that gave no document) plus
-its fate."""
+its fate. The shard row's derived OBELICS columns (`metadata`, `general_metadata`) are null: the
+writer derives them again from the document (`document_to_row(derived=False)`)."""
 
 
 @dataclass
@@ -105,7 +106,7 @@ def scores_json(scores: dict[str, Any]) -> str | None:
 
 def record_to_row(record: PageRecord, input_tag: str, index: int) -> dict[str, Any]:
     if record.doc is not None:
-        row = document_to_row(record.doc)
+        row = document_to_row(record.doc, derived=False)
     else:
         row = {"doc_id": record.doc_id, "url": record.url, "provenance": provenance_to_dict(record.provenance),
                "filter_scores": scores_json(record.scores)}

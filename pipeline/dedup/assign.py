@@ -35,7 +35,7 @@ from weft.pipeline.dedup.exchange import URL, staged_nodes
 from weft.pipeline.dedup.keys import doc_id_of, partition_of
 from weft.pipeline.dedup.minhash import estimated_jaccard
 from weft.pipeline.dedup.schema import REASON_MINHASH, REASON_TEXT, REASON_URL
-from weft.pipeline.layout import OutputLayout, write_parquet_atomic
+from weft.pipeline.layout import OutputLayout, read_parquet, write_parquet_atomic
 from weft.pipeline.markers import has_marker, write_marker
 from weft.pipeline.stage import Stage
 from weft.schemas.document import DedupInfo
@@ -247,7 +247,7 @@ class AttachDedup(Stage):
 
     def process(self, group: pa.Table) -> Chunk:
         stem = group.column("stem")[0].as_py()
-        chunk = table_to_chunk(pq.read_table(self.layout.docs(stem)))
+        chunk = table_to_chunk(read_parquet(self.layout.docs(stem)))
         facts = {doc_id_of(r["node"]): r for r in group.to_pylist() if r["kind"] == FACT_ROW}
         for record in chunk.kept:
             info = record.doc.dedup or DedupInfo()

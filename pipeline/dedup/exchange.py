@@ -55,8 +55,8 @@ PENDING_STEP = "dedup_pending"
 URL, TEXT, BAND, EDGE, MEMBER = "url", "text", "band", "edge", "member"
 WANT, SIGNATURE, PARTITION = "want", "signature", "partition"
 
-STAGED_COLUMNS = ("doc_id", "url", "outcome", "provenance", "text_hash", "minhash")
-"""What the dedup exchanges read from a staged chunk file."""
+STAGED_COLUMNS = ("doc_id", "url", "outcome", "provenance.warc_date", "text_hash", "minhash")
+"""What the dedup exchanges read from a staged chunk file (of its provenance, the capture date)."""
 
 FACT_SCHEMA = pa.schema([pa.field("kind", pa.string()), pa.field("lo", pa.string()), pa.field("hi", pa.string())])
 """A key partition's result: `edge` rows (lo < hi, an undirected edge of the duplicate graph) and

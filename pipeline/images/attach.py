@@ -16,7 +16,6 @@ from dataclasses import replace
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from weft.filters.slots import remove_slots
 from weft.pipeline.chunk import Chunk, table_to_chunk
@@ -24,7 +23,7 @@ from weft.pipeline.images import status as st
 from weft.pipeline.images.datauri import decode_data_uri
 from weft.pipeline.images.resolve import image_row
 from weft.pipeline.images.settings import ImageSettings
-from weft.pipeline.layout import OutputLayout
+from weft.pipeline.layout import OutputLayout, read_parquet
 from weft.pipeline.net.urls import canonical_url
 from weft.pipeline.stage import Stage
 from weft.schemas.document import Document, FetchResult, ImageInfo, TextBlock
@@ -47,7 +46,7 @@ class AttachImages(Stage):
         with `count_documents`, `COUNTED_SCHEMA` of `pipeline/images/counts.py`: each image's
         count of documents, which the chunk passes on to its image rules)."""
         stem = group.column("stem")[0].as_py()
-        chunk = table_to_chunk(pq.read_table(self.layout.deduped(stem) if self.deduped else self.layout.docs(stem)))
+        chunk = table_to_chunk(read_parquet(self.layout.deduped(stem) if self.deduped else self.layout.docs(stem)))
         rows = group.to_pylist()
         by_url = {row["url"]: row for row in rows if row["url"] is not None}
         if self.count_documents:

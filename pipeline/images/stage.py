@@ -37,7 +37,7 @@ class StageChunk(Stage):
 
     def process(self, chunk: Chunk) -> str:
         stem = chunk.stem
-        write_parquet_atomic(self._path(stem), chunk_to_table(chunk))
+        write_parquet_atomic(self._path(stem), chunk_to_table(chunk), staged=True)
         urls: set[str] = set()
         for record in chunk.kept:
             urls.update(fetchable_urls((s.url for s in record.doc.images), self.max_images_per_doc))

@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Callable, Iterator, Union
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from weft.pipeline.chunk import stem_of
 from weft.pipeline.images.download import ByteBudget
-from weft.pipeline.layout import OutputLayout
+from weft.pipeline.layout import OutputLayout, read_parquet
 from weft.pipeline.markers import has_marker
 from weft.pipeline.read.inputs import input_tag
 from weft.pipeline.read.stage import READ_STEP
@@ -77,7 +76,7 @@ class Source:
 
     def load(self, path: Path) -> pa.Table:
         """One persisted file of this source, as its rows stage takes it."""
-        table = self.reader(path) if self.reader is not None else pq.read_table(path, columns=list(self.columns) or None)
+        table = self.reader(path) if self.reader is not None else read_parquet(path, list(self.columns) or None)
         if self.with_path:
             table = table.append_column("path", pa.array([str(path)] * len(table), pa.string()))
         return table

@@ -173,6 +173,15 @@ def test_row_round_trip_is_exact(documents: list[Document]) -> None:
         assert row_to_document(row) == doc
 
 
+def test_a_row_without_derived_columns_holds_the_same_document(documents: list[Document]) -> None:
+    """What a staged chunk stores: the shard row with `metadata` and `general_metadata` null."""
+    for doc in documents:
+        row, full = document_to_row(doc, derived=False), document_to_row(doc)
+        assert row["metadata"] is None and row["general_metadata"] is None
+        assert {**row, "metadata": full["metadata"], "general_metadata": full["general_metadata"]} == full
+        assert row_to_document(row) == doc
+
+
 def test_round_trip_keeps_image_bytes(documents: list[Document], shared_data: Path) -> None:
     doc = documents[0]
     expected = [data for _, _, data in web_images(shared_data)] + [None]

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from weft.pipeline.dedup.buckets import BucketLimits, BucketStats, bucket_edges, bucket_pairs, bucket_rows
+from weft.pipeline.dedup.buckets import BucketLimits, BucketStats, _distinct_rows, bucket_edges, bucket_pairs, bucket_rows
 from weft.pipeline.dedup.components import components_by_rounds, components_in_memory
 from weft.pipeline.dedup.keys import node_key
 from weft.pipeline.dedup.minhash import MinHashConfig, Signer, estimated_jaccard
@@ -228,3 +228,17 @@ def test_a_bucket_of_copies_and_chains_gives_brute_forces_components() -> None:
     assert components_in_memory(pairs) == expected
     assert all(lo == expected[hi] and lo < hi for lo, hi in pairs)
     assert stats.verified == len(brute) and len(set(expected.values())) == 4
+
+
+def test_distinct_rows_group_rows_as_numpys_unique_does() -> None:
+    """`_distinct_rows` sorts rows by their bytes rather than by value, so its distinct rows may
+    come in another order than `np.unique(axis=0)`'s; the groups and counts must be the same."""
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 2**32, (6, 128), dtype=np.uint32)
+    base[1] = base[0]
+    base[1, 127] += 1  # differs from row 0 in its last value only
+    for sigs in (base[rng.integers(0, 6, 40)], base[:1].repeat(39, axis=0), base[:1]):
+        distinct, which, counts = _distinct_rows(sigs)
+        expected, _, expected_counts = np.unique(sigs, axis=0, return_inverse=True, return_counts=True)
+        assert (distinct[which] == sigs).all()
+        assert sorted(zip(map(tuple, distinct.tolist()), counts.tolist())) == sorted(zip(map(tuple, expected.tolist()), expected_counts.tolist()))

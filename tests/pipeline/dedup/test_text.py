@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from weft.pipeline.dedup.text import normalise, shingles, text_hash
+from weft.pipeline.dedup.text import _normalise_by_pattern, normalise, shingles, text_hash
 
 CJK = ("hukumusume", "qq", "gmw", "pixnet", "yahoo-4")
 
@@ -88,3 +88,29 @@ def test_text_hash_tells_texts_apart(pages: dict[str, str]) -> None:
     hashes = {text_hash(normalise(t)) for t in pages.values()}
     assert len(hashes) == len(pages)
     assert all(len(h) == 32 and int(h, 16) >= 0 for h in hashes)
+
+
+def _by_pattern(text: str) -> str:
+    return _normalise_by_pattern(unicodedata.normalize("NFKC", text).casefold())
+
+
+def test_the_per_character_way_and_the_patterns_give_the_same_text(pages: dict[str, str]) -> None:
+    """`normalise` replaces each distinct character and cuts words in the UTF-8 bytes; the
+    patterns scan every character. Code points next to their neighbours, inside a word and repeated
+    between cased letters, and the real pages (with case and width variants) must come out the same."""
+    # The BMP 32 code points at a time (few enough for the per-character way), then every 37th
+    # block of 32 of the other planes (Unicode assigns them in long runs that behave alike).
+    for start in [*range(0, 0x10000, 32), *range(0x10000, 0x110000, 32 * 37)]:
+        chars = [chr(cp) for cp in range(start, start + 32)]
+        for text in ("".join(chars), " ".join(f"a{c}b" for c in chars), "".join(f"A{c}{c}Z " for c in chars)):
+            assert normalise(text) == _by_pattern(text), hex(start)
+    for name, text in pages.items():
+        for variant in (text, text.upper(), text.replace(" ", "\u00a0"), text + " \U0001F600 \u00ad"):
+            assert normalise(variant) == _by_pattern(variant), name
+
+
+def test_case_folding_one_character_never_makes_a_character_that_folds_again() -> None:
+    """What lets `normalise` fold each distinct character with its own `str.replace`."""
+    for cp in range(0x110000):
+        folded = chr(cp).casefold()
+        assert folded.casefold() == folded, hex(cp)

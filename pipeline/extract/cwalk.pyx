@@ -26,6 +26,7 @@ made with selectolax's own constructor.
 
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from cpython.unicode cimport (
+    PyUnicode_1BYTE_KIND,
     Py_UNICODE_ISSPACE,
     PyUnicode_DATA,
     PyUnicode_DecodeUTF8,
@@ -400,6 +401,8 @@ cpdef str collapse(str text):
     cdef void *out
     cdef Py_UCS4 ch
     cdef bint gap = True  # at the start, as after a space: leading whitespace is dropped
+    if kind == PyUnicode_1BYTE_KIND:
+        return _collapse_1byte(text, <const unsigned char *> data, n)
     for i in range(n):
         ch = PyUnicode_READ(kind, data, i)
         if ch == 0x20 and not gap:
@@ -428,6 +431,51 @@ cpdef str collapse(str text):
                 PyUnicode_WRITE(kind, out, j, ch)
                 j += 1
         return PyUnicode_FromKindAndData(kind, out, j)
+    finally:
+        free(out)
+
+
+cdef unsigned char SPACE_1BYTE[256]
+"""Whether each character of a one-byte string is whitespace as `str.split` knows it."""
+for _i in range(256):
+    SPACE_1BYTE[_i] = chr(_i).isspace()
+
+
+cdef str _collapse_1byte(str text, const unsigned char *data, Py_ssize_t n):
+    """`collapse` of a string of one-byte characters (Latin-1: nearly all paragraphs), read and
+    written a byte at a time with a table for the whitespace test."""
+    cdef Py_ssize_t i, j = 0
+    cdef unsigned char ch
+    cdef unsigned char *out
+    cdef bint gap = True
+    for i in range(n):
+        ch = data[i]
+        if ch == 0x20 and not gap:
+            gap = True
+        elif SPACE_1BYTE[ch]:
+            break
+        else:
+            gap = False
+    else:
+        if not gap or n == 0:
+            return text
+    out = <unsigned char *> malloc(n)
+    if out == NULL:
+        raise MemoryError()
+    try:
+        gap = False
+        for i in range(n):
+            ch = data[i]
+            if SPACE_1BYTE[ch]:
+                gap = j > 0
+            else:
+                if gap:
+                    out[j] = 0x20
+                    j += 1
+                    gap = False
+                out[j] = ch
+                j += 1
+        return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, out, j)
     finally:
         free(out)
 

@@ -153,6 +153,18 @@ def test_collapse_is_split_and_join() -> None:
     assert cwalk.collapse(already) is already
 
 
+def test_line_breaks_is_the_regex() -> None:
+    # The compiled walk replaces runs of <br> marks in one pass where the Python walk's builder
+    # uses _BR_RUN; every mix of marks, spaces and other characters, in every string width.
+    import random
+
+    alphabet = ["a", " ", "  ", walk._BR_MARK, " " + walk._BR_MARK, walk._BR_MARK + " ", "\xe9", "\u4e2d", "\U0001f600", "\n"]
+    rng = random.Random(8)
+    for _ in range(100_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert cwalk.line_breaks(text) == walk._BR_RUN.sub(walk._br_replacement, text), repr(text)
+
+
 def test_another_selectolax_release_gets_the_python_walk() -> None:
     # The vtable entry the compiled walk calls was read from selectolax 1.0.2's source; with any
     # other release it must not be called (a wrong entry would crash, not raise).

@@ -364,3 +364,19 @@ def test_compiled_srcset_parser_is_the_python_one_on_random_strings() -> None:
     for _ in range(50_000):
         value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 24)))
         assert parse_srcset(value) == parse_srcset_python(value), repr(value)
+
+
+def test_without_the_compiled_srcset_parser_urls_parses_in_python() -> None:
+    # What an install without a C compiler gets.
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "sys.modules['weft.pipeline.net.csrcset'] = None  # as if it had not been built\n"
+            "from weft.pipeline.net import urls\n"
+            "from weft.pipeline.extract import image_slots\n"
+            "assert urls.parse_srcset is urls.parse_srcset_python is image_slots.parse_srcset\n"
+            "print(urls.parse_srcset('a.jpg 1x, b.jpg 2x'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[('a.jpg', 1.0, 'x'), ('b.jpg', 2.0, 'x')]"

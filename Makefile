@@ -10,7 +10,7 @@ export NO_ALBUMENTATIONS_UPDATE := 1
 
 .PHONY: demo test install install-test browser bench bench-venv bench-datatrove clean
 
-$(VENV)/.installed: setup.cfg setup.py pyproject.toml pipeline/extract/cwalk.pyx pipeline/extract/cnesting.pyx filters/clid.pyx filters/ctextstats.pyx
+$(VENV)/.installed: setup.cfg setup.py pyproject.toml pipeline/extract/cwalk.pyx pipeline/extract/cnesting.pyx pipeline/net/csrcset.pyx filters/clid.pyx filters/ctextstats.pyx
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q -e .
 	$(PY) -m compileall -q pipeline filters jobs schemas demo train  # an editable install compiles nothing (benchmarks/bytecode_cache.py)

@@ -1,10 +1,11 @@
 """The compiled extensions: the DOM walk (`pipeline/extract/cwalk.pyx`), the nesting bound
-(`pipeline/extract/cnesting.pyx`), fastText's prediction (`filters/clid.pyx`) and the word count
-(`filters/ctextstats.pyx`); everything else is declared in setup.cfg.
+(`pipeline/extract/cnesting.pyx`), the srcset parser (`pipeline/net/csrcset.pyx`), fastText's
+prediction (`filters/clid.pyx`) and the word count (`filters/ctextstats.pyx`); everything else is
+declared in setup.cfg.
 
-All are optional: where they cannot be built (no C compiler), weft installs and runs the Python
-walk and bound, fastText's own predict and the Python word count, which give the same output
-more slowly (`weft.pipeline.extract.walkers`, `weft.pipeline.extract.nesting`,
+All are optional: where they cannot be built (no C compiler), weft installs and runs their
+Python twins (fastText's own predict for language ID), which give the same output more slowly
+(`weft.pipeline.extract.walkers`, `weft.pipeline.extract.nesting`, `weft.pipeline.net.urls`,
 `weft.filters.language`, `weft.filters.textstats`)."""
 
 from setuptools import Extension, setup
@@ -20,6 +21,12 @@ setup(
         Extension(
             "weft.pipeline.extract.cnesting",
             ["pipeline/extract/cnesting.pyx"],
+            extra_compile_args=["-O2"],
+            optional=True,
+        ),
+        Extension(
+            "weft.pipeline.net.csrcset",
+            ["pipeline/net/csrcset.pyx"],
             extra_compile_args=["-O2"],
             optional=True,
         ),

@@ -26,6 +26,7 @@ made with selectolax's own constructor.
 
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from cpython.unicode cimport (
+    PyUnicode_1BYTE_KIND,
     Py_UNICODE_ISSPACE,
     PyUnicode_DATA,
     PyUnicode_DecodeUTF8,
@@ -400,6 +401,8 @@ cpdef str collapse(str text):
     cdef void *out
     cdef Py_UCS4 ch
     cdef bint gap = True  # at the start, as after a space: leading whitespace is dropped
+    if kind == PyUnicode_1BYTE_KIND:
+        return _collapse_1byte(text, <const unsigned char *> data, n)
     for i in range(n):
         ch = PyUnicode_READ(kind, data, i)
         if ch == 0x20 and not gap:
@@ -432,6 +435,98 @@ cpdef str collapse(str text):
         free(out)
 
 
+cdef unsigned char SPACE_1BYTE[256]
+"""Whether each character of a one-byte string is whitespace as `str.split` knows it."""
+for _i in range(256):
+    SPACE_1BYTE[_i] = chr(_i).isspace()
+
+
+cdef str _collapse_1byte(str text, const unsigned char *data, Py_ssize_t n):
+    """`collapse` of a string of one-byte characters (Latin-1: nearly all paragraphs), read and
+    written a byte at a time with a table for the whitespace test."""
+    cdef Py_ssize_t i, j = 0
+    cdef unsigned char ch
+    cdef unsigned char *out
+    cdef bint gap = True
+    for i in range(n):
+        ch = data[i]
+        if ch == 0x20 and not gap:
+            gap = True
+        elif SPACE_1BYTE[ch]:
+            break
+        else:
+            gap = False
+    else:
+        if not gap or n == 0:
+            return text
+    out = <unsigned char *> malloc(n)
+    if out == NULL:
+        raise MemoryError()
+    try:
+        gap = False
+        for i in range(n):
+            ch = data[i]
+            if SPACE_1BYTE[ch]:
+                gap = j > 0
+            else:
+                if gap:
+                    out[j] = 0x20
+                    j += 1
+                    gap = False
+                out[j] = ch
+                j += 1
+        return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, out, j)
+    finally:
+        free(out)
+
+
+cpdef str line_breaks(str text):
+    """`walk._BR_RUN.sub(walk._br_replacement, text)` for a collapsed paragraph: each run of
+    `<br>` marks, with a space before, between or after them, becomes a line break, or a blank
+    line for two or more. One-byte text (nearly all) is read once here instead of by a regex
+    that calls back into Python for each run; other text goes to the regex."""
+    cdef Py_ssize_t n = len(text), i = 0, j = 0, start, marks
+    cdef const unsigned char *data
+    cdef unsigned char *out
+    if PyUnicode_KIND(text) != PyUnicode_1BYTE_KIND:
+        return BR_RUN.sub(br_replacement, text)
+    data = <const unsigned char *> PyUnicode_DATA(text)
+    out = <unsigned char *> malloc(n + 1)  # a run of k >= 1 characters becomes at most 2
+    if out == NULL:
+        raise MemoryError()
+    try:
+        while i < n:
+            # a run begins at a mark, or at a space before one (the regex's leftmost match)
+            if data[i] == 0 or (data[i] == 0x20 and i + 1 < n and data[i + 1] == 0):
+                start = i
+                if data[i] == 0x20:
+                    i += 1
+                marks = 0
+                while True:  # mark, then (space? mark)*
+                    marks += 1
+                    i += 1
+                    if i < n and data[i] == 0:
+                        continue
+                    if i + 1 < n and data[i] == 0x20 and data[i + 1] == 0:
+                        i += 1
+                        continue
+                    break
+                if i < n and data[i] == 0x20:  # the space after the run
+                    i += 1
+                out[j] = 0x0A
+                j += 1
+                if marks > 1:
+                    out[j] = 0x0A
+                    j += 1
+            else:
+                out[j] = data[i]
+                j += 1
+                i += 1
+        return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, out, j)
+    finally:
+        free(out)
+
+
 cdef int _flush_prose(object builder, list buf, list items, Py_ssize_t box, Py_ssize_t link_depth) except -1:
     """`SegmentBuilder.flush` outside `<pre>`, the walk's common case (a `<pre>` paragraph is
     ended by the builder's own method). The walk has checked that `buf` holds something."""
@@ -442,7 +537,7 @@ cdef int _flush_prose(object builder, list buf, list items, Py_ssize_t box, Py_s
     text = collapse("".join(buf))
     del buf[:]
     if BR_MARK in text:
-        text = BR_RUN.sub(br_replacement, text).strip(" \n")
+        text = line_breaks(text).strip(" \n")
     if text:
         items.append((IT_PARA, text, box, builder.link_chars, builder.para_links))
         builder.para_links = 0

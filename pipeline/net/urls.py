@@ -339,6 +339,14 @@ def parse_srcset(value: str) -> list[tuple[str, float, str]]:
     return result
 
 
+parse_srcset_python = parse_srcset
+"""The Python `parse_srcset`: the reference, and what runs where `csrcset` was not built."""
+try:  # the same parser compiled (csrcset.pyx): a srcset read once, without a Python step a word
+    from weft.pipeline.net.csrcset import parse_srcset
+except ImportError:  # not built (no C compiler)
+    pass
+
+
 def largest_candidate(candidates: list[tuple[str, float, str]]) -> tuple[str, float, str] | None:
     """The candidate a large, high-density screen would fetch: the widest `w` candidate if there
     is any (a width is a real pixel count, a density is only relative to an unknown layout

@@ -86,6 +86,16 @@ def test_same_walk_on_every_archived_page(shared_data: Path) -> None:
     "<body><p>\x00nul \ufffd and <b>bold</b><i> </i></p><amp-anim src=a.gif></amp-anim><x-y>z</x-y></body>",
     "<p>broken \udcff".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
     "<form><p>1</p><p>2</p><p>3</p></form><header><p>h</p></header><article><header>kept</header></article>",
+    # images the compiled walk takes itself (a plain src kept as written) and those it hands on
+    '<p>a<img src="https://ex.com/a.jpg" alt=" two  words " title="t\n" width="0300" height=200>b</p>'
+    '<pre>x<img src="http://ex.com/b/c.JPEG?x=1#y"></pre><a href=/l><img src="https://ex.com/d.webp" width=1></a>'
+    '<img src="https://ex.com/e.jpg" style="width:0"><img src="https://ex.com/f.jpg" width=5 height=5 style=x>'
+    '<img src="https://ex.com/g.jpg" width="5px"><img src="https://ex.com/blank.gif"><img src="https://ex.com/h.png">'
+    '<img src="https://ex.com/i"><img src="https://ex.com/lazy"><img src="https://ex.com/"><img src="https://ex.com">'
+    '<img src=" https://ex.com/j.jpg"><img src="https://ex.com/k l.jpg"><img src="HTTPS://ex.com/m.jpg">'
+    '<img src="https://ex.com:8/n.jpg"><img src="/o.jpg"><img src=""><img src="  "><img alt=x><img src>'
+    '<img src="https://ex.com/p.jpg" data-src="https://ex.com/q.jpg"><img src="https://ex.com/é.jpg">'
+    '<img src="https://ex.com/r.jpg" width="١٢">',
 ])
 def test_same_walk_on_edge_cases(html: str) -> None:
     assert _same(html)
@@ -141,6 +151,18 @@ def test_collapse_is_split_and_join() -> None:
         assert cwalk.collapse(text) == " ".join(text.split()), repr(text)
     already = "two words"
     assert cwalk.collapse(already) is already
+
+
+def test_line_breaks_is_the_regex() -> None:
+    # The compiled walk replaces runs of <br> marks in one pass where the Python walk's builder
+    # uses _BR_RUN; every mix of marks, spaces and other characters, in every string width.
+    import random
+
+    alphabet = ["a", " ", "  ", walk._BR_MARK, " " + walk._BR_MARK, walk._BR_MARK + " ", "\xe9", "\u4e2d", "\U0001f600", "\n"]
+    rng = random.Random(8)
+    for _ in range(100_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert cwalk.line_breaks(text) == walk._BR_RUN.sub(walk._br_replacement, text), repr(text)
 
 
 def test_another_selectolax_release_gets_the_python_walk() -> None:

@@ -126,3 +126,18 @@ def test_compiled_bound_on_a_page_of_distinct_names() -> None:
     assert _same_bound(html) == 100_000
     closed = html + "".join(f"</t{i}>" for i in reversed(range(100_000))).encode() + b"<a>" * 5
     assert _same_bound(closed) == 100_000
+
+
+def test_without_the_compiled_bound_nesting_uses_the_python_bound() -> None:
+    # What an install without a C compiler gets.
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "sys.modules['weft.pipeline.extract.cnesting'] = None  # as if it had not been built\n"
+            "from weft.pipeline.extract import nesting\n"
+            "assert nesting._compiled_bound is None\n"
+            "print(nesting.nesting_may_exceed(b'<div>' * 600, 512), nesting.nesting_may_exceed(b'<div>' * 6, 512))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True False"

@@ -295,3 +295,88 @@ def test_a_real_page_with_spaces_in_its_image_urls(shared_data: Path) -> None:
     assert len(gallery) >= 50
     assert all(" " not in u and "/galleries/Thailand%202011-01/" in u for u in gallery)
     assert sum("/thumbs/img-" in u for u in gallery) >= 50
+
+
+# ----- the compiled srcset parser (pipeline/net/csrcset.pyx) --------------------------------------
+
+
+def _srcset_values(shared_data: Path) -> list[str]:
+    """Every srcset-like attribute value of the saved and archived pages."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from tests.pipeline.extract.test_cwalk import _warc_pages
+    from tests.pipeline.extract.test_extract import read_page, real_pages
+
+    pages = [read_page(path) for path in real_pages(shared_data)] + [html for _name, html in _warc_pages(shared_data)]
+    values: set[str] = set()
+    for html in pages:
+        for node in LexborHTMLParser(html).css("img, source"):
+            values.update(value for name, value in node.attributes.items() if value and "srcset" in name)
+    return sorted(values)
+
+
+def test_the_compiled_srcset_parser_is_the_one_extraction_runs() -> None:
+    from weft.pipeline.extract import image_slots
+    from weft.pipeline.net import csrcset, urls
+
+    assert urls.parse_srcset is csrcset.parse_srcset and image_slots.parse_srcset is csrcset.parse_srcset
+
+
+def test_descriptor_letters_are_ascii() -> None:
+    # The compiled parser reads w, x, h and e in ASCII only: so must the descriptor regex, whose
+    # IGNORECASE could in principle match other letters.
+    from weft.pipeline.net.urls import _DESCRIPTOR
+
+    letters = [chr(c) for c in range(0x110000) if 0xD800 > c or c > 0xDFFF]
+    assert [ch for ch in letters if _DESCRIPTOR.match("1" + ch)] == list("HWXhwx")
+    assert [ch for ch in letters if _DESCRIPTOR.match(f"1{ch}2w")] == list(".0123456789Ee")
+
+
+def test_compiled_srcset_parser_is_the_python_one_on_real_values(shared_data: Path) -> None:
+    import random
+
+    from weft.pipeline.net.urls import parse_srcset_python
+
+    values = _srcset_values(shared_data)
+    assert len(values) > 300
+    rng = random.Random(9)
+    spice = [" ", ",", ", ", " ,", ",,", "\n", "\xa0", "\u3000", "1x", "2X", "100w", "0w", "1.5x", "1.x", ".5x", "1e2w",
+             "1E-2x", "1e+3h", "50h", "w", "x,", "\u0661x", "10\u00b2w", "/a b.jpg", "é"]
+    checked = 0
+    for value in values:
+        variants = [value, value.upper(), value.replace(", ", ","), value.replace(" ", "\n")]
+        for _ in range(8):
+            at = rng.randrange(len(value) + 1)
+            variants.append(value[:at] + rng.choice(spice) + value[at:])
+        for variant in variants:
+            assert parse_srcset(variant) == parse_srcset_python(variant), variant
+            checked += 1
+    assert checked > 3000
+
+
+def test_compiled_srcset_parser_is_the_python_one_on_random_strings() -> None:
+    import random
+
+    from weft.pipeline.net.urls import parse_srcset_python
+
+    rng = random.Random(10)
+    alphabet = list("0123456789.,,,  wxhWXHeE+-a/") + ["\n", "\t", "\xa0", "\u2003", "\u0661", "\u00e9", "\U0001f600", "1x", "2w"]
+    for _ in range(50_000):
+        value = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 24)))
+        assert parse_srcset(value) == parse_srcset_python(value), repr(value)
+
+
+def test_without_the_compiled_srcset_parser_urls_parses_in_python() -> None:
+    # What an install without a C compiler gets.
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "sys.modules['weft.pipeline.net.csrcset'] = None  # as if it had not been built\n"
+            "from weft.pipeline.net import urls\n"
+            "from weft.pipeline.extract import image_slots\n"
+            "assert urls.parse_srcset is urls.parse_srcset_python is image_slots.parse_srcset\n"
+            "print(urls.parse_srcset('a.jpg 1x, b.jpg 2x'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[('a.jpg', 1.0, 'x'), ('b.jpg', 2.0, 'x')]"

@@ -135,9 +135,26 @@ def test_without_the_compiled_bound_nesting_uses_the_python_bound() -> None:
 
     code = ("import sys\n"
             "sys.modules['weft.pipeline.extract.cnesting'] = None  # as if it had not been built\n"
-            "from weft.pipeline.extract import nesting\n"
-            "assert nesting._compiled_bound is None\n"
+            "from weft.pipeline.extract import extractor, nesting\n"
+            "assert nesting._compiled_bound is None and extractor._tag_starts_exceed.__module__ == extractor.__name__\n"
             "print(nesting.nesting_may_exceed(b'<div>' * 600, 512), nesting.nesting_may_exceed(b'<div>' * 6, 512))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True False"
+
+
+def test_tag_starts_exceed_counts_as_bytes_count(shared_data: Path) -> None:
+    # extract's trigger for the scan, compiled (SSE2 16 bytes at a time, byte lanes summed
+    # every 255 blocks) against bytes.count: real pages, random bytes, and runs of "<" long
+    # enough to fill every lane.
+    from weft.pipeline.extract import extractor
+
+    assert extractor._tag_starts_exceed is cnesting.tag_starts_exceed
+    rng = random.Random(6)
+    samples = [path.read_bytes() for path in real_pages(shared_data)]
+    samples += [b"<" * n for n in (0, 1, 15, 16, 17, 4079, 4080, 4081, 255 * 16 * 3 + 5)]
+    samples += [bytes(rng.choice(b"<<ab\x00\xff\xbc=") for _ in range(rng.randrange(0, 9000))) for _ in range(300)]
+    for html in samples:
+        count = html.count(b"<")
+        for limit in {-1, 0, count - 1, count, count + 1, count // 2, 4096}:
+            assert cnesting.tag_starts_exceed(html, limit) == (count > limit) == (extractor._count_tag_starts(html) > limit)

@@ -336,30 +336,8 @@ cdef class Predictor:
         self.eos_id = self._lookup(<const uint8_t *> b"</s>", 4, _fnv(<const uint8_t *> b"</s>", 4))
 
     cdef void _subword_rows(self, bytes word, list found) except *:
-        """fastText's computeSubwords, collecting rows instead of adding them (for the
-        vocabulary, once at load)."""
-        cdef const uint8_t *w = <const uint8_t *> <char *> word
-        cdef Py_ssize_t length = len(word), i, j
-        cdef int n
-        cdef uint32_t h
-        cdef int32_t row
-        for i in range(length):
-            if (w[i] & 0xC0) == 0x80:
-                continue
-            h = FNV_OFFSET
-            j = i
-            n = 1
-            while j < length and n <= self.maxn:
-                h = (h ^ <uint32_t><int8_t>w[j]) * FNV_PRIME
-                j += 1
-                while j < length and (w[j] & 0xC0) == 0x80:
-                    h = (h ^ <uint32_t><int8_t>w[j]) * FNV_PRIME
-                    j += 1
-                if n >= self.minn and not (n == 1 and (i == 0 or j == length)):
-                    row = self._bucket_row(<int32_t> (h % <uint32_t> self.bucket))
-                    if row >= 0:
-                        found.append(row)
-                n += 1
+        """The rows of a vocabulary word's n-grams, collected (once, at load)."""
+        self._ngrams(<const uint8_t *> <char *> word, len(word), found)
 
     cdef void _build_tree(self, list counts) except *:
         """fastText's HierarchicalSoftmaxLoss::buildTree: a Huffman tree over the label counts
@@ -431,16 +409,21 @@ cdef class Predictor:
             for n in range(d):
                 self.hidden[m * self.pq.dsub + n] += norm * c[n]
 
-    cdef Py_ssize_t _oov(self, const uint8_t *token, Py_ssize_t length, uint8_t *word) noexcept nogil:
-        """Add an out-of-vocabulary token's n-gram rows (fastText's computeSubwords of
-        "<token>", hashing each n-gram as it grows); returns how many rows were added."""
-        cdef Py_ssize_t wlen = length + 2, i, j, added = 0
-        cdef int n
-        cdef uint32_t h
-        cdef int32_t row
+    cdef Py_ssize_t _oov(self, const uint8_t *token, Py_ssize_t length, uint8_t *word) except -1:
+        """Add an out-of-vocabulary token's n-gram rows (those of "<token>"); returns how many."""
         word[0] = 60  # "<"
         memcpy(word + 1, token, length)
         word[length + 1] = 62  # ">"
+        return self._ngrams(word, length + 2, None)
+
+    cdef Py_ssize_t _ngrams(self, const uint8_t *word, Py_ssize_t wlen, list found) except -1:
+        """fastText's computeSubwords, hashing each n-gram as it grows, not as a string: the rows
+        of `word`'s n-grams appended to `found`, or added to the hidden vector when `found` is
+        None; returns how many."""
+        cdef Py_ssize_t i, j, rows = 0
+        cdef int n
+        cdef uint32_t h
+        cdef int32_t row
         for i in range(wlen):
             if (word[i] & 0xC0) == 0x80:
                 continue
@@ -456,12 +439,15 @@ cdef class Predictor:
                 if n >= self.minn and not (n == 1 and (i == 0 or j == wlen)):
                     row = self._bucket_row(<int32_t> (h % <uint32_t> self.bucket))
                     if row >= 0:
-                        self._add_row(row)
-                        added += 1
+                        if found is None:
+                            self._add_row(row)
+                        else:
+                            found.append(row)
+                        rows += 1
                 n += 1
-        return added
+        return rows
 
-    cdef Py_ssize_t _hidden(self, const uint8_t *text, Py_ssize_t length, uint8_t *scratch) noexcept nogil:
+    cdef Py_ssize_t _hidden(self, const uint8_t *text, Py_ssize_t length, uint8_t *scratch) except -1:
         """fastText's getLine + computeHidden (before the division): rows added, in order."""
         cdef Py_ssize_t i = 0, start, count = 0, k
         cdef uint32_t h

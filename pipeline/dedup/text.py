@@ -131,12 +131,8 @@ def _patterns() -> _Patterns:
 def _astral(match: re.Match[str]) -> str:
     """The same rules for one character outside the BMP."""
     char = match.group()
-    category = unicodedata.category(char)
-    if _separates(category):
-        return " "
-    if category == "Cf":
-        return ""
-    return f" {char} " if _unspaced(ord(char)) else char
+    treated = _treatment(char)
+    return char if treated is None else treated
 
 
 def normalise(text: str) -> str:

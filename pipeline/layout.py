@@ -231,15 +231,14 @@ def atomic_file(path: Path, *, durable: bool = False) -> Iterator[Path]:
 def write_parquet_atomic(path: Path, table: pa.Table, *, durable: bool = False, staged: bool = False) -> None:
     """Write `table` to `path` (zstd). With `staged`, the file is a chunk staged at a barrier
     (`_work/docs/`, `_work/deduped/`), which the job reads back in full and in part several
-    times and nobody else reads: written with LZ4 and without dictionary pages, which cost 31%
-    fewer instructions than zstd with dictionaries to write and read back (once in full, three
-    times the dedup columns) on the chunks of `benchmarks/bench_vs_datatrove.py`, for 37% more
-    bytes on disk (13.8 MB instead of 10.1 MB for 3,000 pages)."""
+    times and nobody else reads: written with LZ4, which costs 20% fewer instructions than zstd
+    to write and read back (once in full, three times the dedup columns) on the chunks of the
+    big bench WARC of `benchmarks/bench_vs_datatrove.py` and 8% fewer on the CC-sized one, for
+    35% more bytes on disk (13.6 MB instead of 10.1 MB for 3,000 pages). Dictionary pages stay:
+    without them repeated texts are stored once per repeat (5.8 times the bytes on the CC-sized
+    WARC, whose pages repeat)."""
     with atomic_file(path, durable=durable) as tmp:
-        if staged:
-            pq.write_table(table, tmp, compression="lz4", use_dictionary=False)
-        else:
-            pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="lz4" if staged else "zstd")
 
 
 def read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:

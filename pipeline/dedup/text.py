@@ -145,8 +145,9 @@ def normalise(text: str) -> str:
     (`_replacements`), the ASCII letters are lowered as bytes, and the words are cut and joined
     in one vectorised pass over the UTF-8 bytes (`_joined_words`), where every ASCII byte that is
     not a letter or digit separates words and no other byte does. Three regular-expression scans
-    of every character and a string per word took 2.5 times as long on the English pages of
-    `benchmarks/bench_vs_datatrove.py`. A text with many characters to replace (Chinese,
+    of every character and a string per word cost 4.8 times the instructions (9.25 G against
+    1.94 G for the 1,597 English texts of `benchmarks/bench_vs_datatrove.py`, 9 kB each, 90%
+    of them with non-ASCII characters). A text with many characters to replace (Chinese,
     Japanese, Thai) is normalised by those patterns instead (`_normalise_by_pattern`); a test
     checks that both ways give the same text.
     """

@@ -21,18 +21,17 @@ directories' clean-up) and objects freed by reference counts are still freed; on
 reference cycles is left to the operating system, which takes the whole process anyway. Every
 file weft writes is closed, fsynced and renamed into place before the command returns.
 
-The garbage collector while the command runs. What the imports made (weft's, pyarrow's and
-numpy's modules, classes and functions: about 48,000 objects the collector tracks) is loaded
-before the command starts and lives until the end, yet every full collection traversed it again;
-it is frozen as soon as it is loaded. And Python starts a young collection every 700 container
-objects allocated beyond those freed, which a job passes many times a page (segments, rows,
-dicts) while nearly all of it is freed by reference counts soon after: each collection traverses
-what is still young, and the survivors are promoted to be traversed again by the older
-generations. With the young threshold at `GC_YOUNG_THRESHOLD`
-the collector cost 0.23-0.43 s of a `weft run --executor local` over the 3,000-page bench WARC
-(0.71 s over 8,000 pages) before and 0.03-0.05 s (0.06 s) after, with the same peak RSS or
-lower (246 -> 240 MB; 247 -> 230 MB at 8,000 pages). Garbage in reference cycles is still
-collected, in batches of `GC_YOUNG_THRESHOLD` objects instead of 700. Embedded Ray's workers
+The garbage collector while the command runs. What the imports made (weft's, pyarrow's and numpy's
+modules, classes and functions: about 48,000 objects the collector tracks) is loaded before the
+command starts and lives until the end, yet every full collection traversed it again; it is frozen
+as soon as it is loaded. And Python starts a young collection every 700 container objects allocated
+beyond those freed, which a job passes many times a page (segments, rows, dicts) while nearly all of
+it is freed by reference counts soon after: each collection traverses what is still young, and the
+survivors are promoted to be traversed again by the older generations. With the young threshold at
+`GC_YOUNG_THRESHOLD` the collector cost 0.23-0.43 s of a `weft run --executor local` over the
+3,000-page bench WARC (0.71 s over 8,000 pages) before and 0.03-0.05 s (0.06 s) after, with the same
+peak RSS or lower (246 -> 240 MB; 247 -> 230 MB at 8,000 pages). Garbage in reference cycles is
+still collected, in batches of `GC_YOUNG_THRESHOLD` objects instead of 700. Embedded Ray's workers
 are processes of their own and keep Python's defaults.
 """
 

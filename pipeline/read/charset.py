@@ -262,10 +262,11 @@ def _never_utf8(payload: bytes, decoded: _Decoded) -> bool:
     """Whether a payload declared UTF-8 that decoded with a few replacements (`decoded`, its
     `_decode_declared`) has no UTF-8 in it at all: every non-ASCII byte was replaced, and not
     only a character cut at the end. Then the header is a server default in front of a legacy
-    page (PHP's `default_charset` has been UTF-8 since 5.6), and the page's own `<meta>` declaration, when it names another codec, is the
-    author's word for the bytes: `don\x92t` under `<meta charset=windows-1252>` is "don’t", not
-    "don\ufffdt". Without a `<meta>` the header's decode stands: a detector guesses wrong on a
-    handful of bytes (a few Latin-1 letters in an English page come out as cp1250 or GB18030)."""
+    page (PHP's `default_charset` has been UTF-8 since 5.6), and the page's own `<meta>`
+    declaration, when it names another codec, is the author's word for the bytes: `don\x92t`
+    under `<meta charset=windows-1252>` is "don’t", not "don\ufffdt". Without a `<meta>` the
+    header's decode stands: a detector guesses wrong on a handful of bytes (a few Latin-1 letters
+    in an English page come out as cp1250 or GB18030)."""
     text, start = decoded[0], decoded[3]
     if start >= 0 or text is None or payload[:-3].isascii():
         return False

@@ -56,7 +56,7 @@ def _weft_package(tmp: Path) -> str:
     root = tmp / "weft"
     for name in ("pipeline", "filters", "jobs", "schemas"):
         source = Path(importlib.import_module(f"weft.{name}").__file__).parent
-        # The compiled walk's extension ships; its Cython source and generated C are not run.
+        # The compiled extensions ship; their Cython sources and generated C are not run.
         shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyx", "*.c"))
     return str(root)
 

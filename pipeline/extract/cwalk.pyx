@@ -24,6 +24,7 @@ paragraph text once `_count_p` has found enough paragraphs, explain mode) are re
 made with selectolax's own constructor.
 """
 
+from cpython.object cimport PyObject
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from cpython.unicode cimport (
     PyUnicode_1BYTE_KIND,
@@ -215,105 +216,58 @@ cdef dict _attributes(void *node, int *saying):
     return attrs
 
 
-cdef inline bint _is(const unsigned char *name, const char *known, size_t length) noexcept nogil:
-    return memcmp(name, known, length) == 0
-
-
-cdef object _known_name(const unsigned char *name, size_t length, int *saying):
-    """The commonest attribute names (85% of those on the 199 KB benchmark pages' bodies) as one
-    string object each, made once: a name met again is neither decoded nor hashed again (a
-    string keeps its hash). Sets `saying`'s bit for a name in `SAYING_ATTRS`, all of which are
-    here (checked at import). None for any other name."""
-    if length == 5:
-        if _is(name, b"class", 5):
-            saying[0] |= SAYS_CLASS
-            return "class"
-        if _is(name, b"style", 5):
-            saying[0] |= SAYS_OTHER
-            return "style"
-        if _is(name, b"title", 5):
-            return "title"
-        if _is(name, b"width", 5):
-            return "width"
-        if _is(name, b"value", 5):
-            return "value"
-        if _is(name, b"sizes", 5):
-            return "sizes"
-    elif length == 4:
-        if _is(name, b"href", 4):
-            return "href"
-        if _is(name, b"type", 4):
-            return "type"
-        if _is(name, b"role", 4):
-            saying[0] |= SAYS_OTHER
-            return "role"
-        if _is(name, b"name", 4):
-            return "name"
-        if _is(name, b"lang", 4):
-            return "lang"
-    elif length == 2:
-        if _is(name, b"id", 2):
-            saying[0] |= SAYS_ID
-            return "id"
-    elif length == 3:
-        if _is(name, b"src", 3):
-            return "src"
-        if _is(name, b"alt", 3):
-            return "alt"
-        if _is(name, b"rel", 3):
-            return "rel"
-        if _is(name, b"dir", 3):
-            return "dir"
-    elif length == 6:
-        if _is(name, b"target", 6):
-            return "target"
-        if _is(name, b"height", 6):
-            return "height"
-        if _is(name, b"srcset", 6):
-            return "srcset"
-        if _is(name, b"hidden", 6):
-            saying[0] |= SAYS_OTHER
-            return "hidden"
-    elif length == 8:
-        if _is(name, b"itemprop", 8):
-            return "itemprop"
-        if _is(name, b"data-src", 8):
-            return "data-src"
-        if _is(name, b"tabindex", 8):
-            return "tabindex"
-    elif length == 10:
-        if _is(name, b"aria-label", 10):
-            return "aria-label"
-    elif length == 11:
-        if _is(name, b"data-srcset", 11):
-            return "data-srcset"
-        if _is(name, b"aria-hidden", 11):
-            saying[0] |= SAYS_OTHER
-            return "aria-hidden"
-    return None
-
-
 KNOWN_NAMES = ("class", "style", "title", "width", "value", "sizes", "href", "type", "role", "name", "lang",
                "id", "src", "alt", "rel", "dir", "target", "height", "srcset", "hidden", "itemprop",
                "data-src", "tabindex", "aria-label", "data-srcset", "aria-hidden")
-"""`_known_name`'s names, for its check."""
+"""The commonest attribute names (85% of those on the 199 KB benchmark pages' bodies), commonest
+first, and every name in `SAYING_ATTRS` (`_load_known_names` checks)."""
+
+cdef enum:
+    MAX_KNOWN = 64
+    MAX_KNOWN_LENGTH = 32
+cdef const char *KNOWN_BYTES[MAX_KNOWN]
+cdef PyObject *KNOWN_STRING[MAX_KNOWN]
+cdef int KNOWN_BIT[MAX_KNOWN]
+cdef int KNOWN_FROM[MAX_KNOWN_LENGTH + 2]  # the names of length n are KNOWN_FROM[n] to KNOWN_FROM[n + 1]
+cdef list _KNOWN_KEPT = []  # the bytes and strings the table points into
 
 
-def _check_known_names() -> None:
-    """Every known name is itself, and every name `boilerplate_kind` reads is known, with its
-    bit (`_attributes` tests no other name); a near miss is not known."""
-    cdef int saying
-    cdef bytes encoded
+def _load_known_names() -> None:
+    """`_known_name`'s table from `KNOWN_NAMES`: by length, commonest first within a length, with
+    each name's `SAYS_*` bit."""
+    cdef int i, n
+    names = sorted(KNOWN_NAMES, key=len)  # stable: the commonest first within a length
+    missing = set(SAYING_ATTRS) - set(names)
+    if missing:
+        raise ImportError(f"the compiled walk's known attribute names do not cover {sorted(missing)}")
+    if len(names) > MAX_KNOWN or max(map(len, names)) > MAX_KNOWN_LENGTH:
+        raise ImportError("the compiled walk's table of known attribute names is too small")
     bits = {"class": SAYS_CLASS, "id": SAYS_ID}
-    for name in KNOWN_NAMES + tuple(SAYING):
-        saying = 0
-        encoded = name.encode()
-        if _known_name(encoded, len(encoded), &saying) != name or saying != (
-                bits.get(name, SAYS_OTHER) if name in SAYING else 0):
-            raise ImportError(f"the compiled walk misreads the attribute name {name!r}")
-        encoded = (name[:-1] + "_").encode()
-        if _known_name(encoded, len(encoded), &saying) is not None:
-            raise ImportError(f"the compiled walk misreads the attribute name {name[:-1] + '_'!r}")
+    for i, name in enumerate(names):
+        encoded = name.encode("ascii")
+        _KNOWN_KEPT.append((encoded, name))
+        KNOWN_BYTES[i] = encoded
+        KNOWN_STRING[i] = <PyObject *> name
+        KNOWN_BIT[i] = bits.get(name, SAYS_OTHER) if name in SAYING_ATTRS else 0
+    for n in range(MAX_KNOWN_LENGTH + 2):
+        KNOWN_FROM[n] = sum(1 for name in names if len(name) < n)
+
+
+cdef object _known_name(const unsigned char *name, size_t length, int *saying):
+    """One of `KNOWN_NAMES` as one string object each, made once: a name met again is neither
+    decoded nor hashed again (a string keeps its hash). Sets `saying`'s bit for a name in
+    `SAYING_ATTRS`, all of which are known. None for any other name."""
+    cdef int i
+    if length > MAX_KNOWN_LENGTH:
+        return None
+    for i in range(KNOWN_FROM[length], KNOWN_FROM[length + 1]):
+        if memcmp(name, KNOWN_BYTES[i], length) == 0:
+            saying[0] |= KNOWN_BIT[i]
+            return <object> KNOWN_STRING[i]
+    return None
+
+
+_load_known_names()
 
 
 cdef inline object _node(void *node, object parser):
@@ -330,22 +284,23 @@ cdef int _boilerplate_kind(dict attrs, int saying) except -1:
     if saying & SAYS_OTHER:
         return boilerplate_kind(attrs)
     if saying & SAYS_CLASS:
-        value = attrs["class"]
-        if value:
-            kind = CLASS_KINDS.get(value)
-            if kind is None:
-                kind = class_kind(value)
-            if kind:
-                return kind
+        kind = _value_kind(attrs["class"])
+        if kind:
+            return kind
     if saying & SAYS_ID:
-        value = attrs["id"]
-        if value:
-            kind = CLASS_KINDS.get(value)
-            if kind is None:
-                kind = class_kind(value)
-            if kind:
-                return kind
+        kind = _value_kind(attrs["id"])
+        if kind:
+            return kind
     return B_NONE
+
+
+cdef inline object _value_kind(object value):
+    """What a class or id value says (`boilerplate_kind`'s first two tests), by the
+    `_CLASS_KINDS` cache; B_NONE for an empty or absent value."""
+    if not value:
+        return B_NONE
+    kind = CLASS_KINDS.get(value)
+    return class_kind(value) if kind is None else kind
 
 
 cdef frozenset SAYING = SAYING_ATTRS
@@ -952,7 +907,6 @@ def _check_protected() -> None:
             raise ImportError("the compiled search for protected elements differs from the Python one")
 
 
-_check_known_names()
 _check_layout()
 _check_walk()
 _check_protected()

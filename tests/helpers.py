@@ -93,3 +93,17 @@ def cc_with_archived_images(shared_data: Path, work: Path, every: int = 4) -> li
             )
             writer.write_record(record)
     return [*inputs, archive]
+
+
+def fresh_python(code: str, *, unbuilt: str | None = None) -> str:
+    """What `code` prints in a new interpreter, where the modules that choose between a compiled
+    extension and its Python twin choose again (they choose once, at import). `unbuilt` names an
+    extension to hide, as an install without a C compiler would lack it."""
+    import subprocess
+    import sys
+
+    if unbuilt is not None:
+        code = f"import sys\nsys.modules[{unbuilt!r}] = None  # as if it had not been built\n" + code
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()

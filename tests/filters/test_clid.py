@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import random
 import struct
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import job, run_inline
+from tests.helpers import fresh_python, job, run_inline
 from tests.pipeline.extract.test_cwalk import _warc_pages
 from weft.filters import clid, language
 from weft.filters.language import bundled_model_path, classification_text, language_model, load_model
@@ -150,14 +148,10 @@ def test_a_disagreement_on_the_probe_texts_keeps_fasttext(monkeypatch: pytest.Mo
 def test_without_the_extension_fasttext_answers() -> None:
     # What an install without a C compiler gets: the same scores, from fastText.
     code = (
-        "import sys\n"
-        "sys.modules['weft.filters.clid'] = None  # as if it had not been built\n"
         "from weft.filters.language import language_model\n"
         "m = language_model('')\n"
         "print(m.runtime, m.classify('The quick brown fox jumps over the lazy dog.'), m.fallback)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    runtime, _, rest = done.stdout.partition(" ")
+    runtime, _, rest = fresh_python(code, unbuilt="weft.filters.clid").partition(" ")
     assert runtime == "fasttext" and "not built" in rest
     assert rest.startswith(str(language_model("").classify("The quick brown fox jumps over the lazy dog.")))

@@ -4,8 +4,6 @@ without explain. Extraction runs the compiled walk, so these are the tests that 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 from warcio.archiveiterator import ArchiveIterator
 
-from tests.helpers import job, run_inline
+from tests.helpers import fresh_python, job, run_inline
 from tests.pipeline.extract.test_extract import read_page, real_pages
 from weft.pipeline.extract import cwalk, walk, walkers
 from weft.pipeline.extract.boilerplate import protected_ids_and_base
@@ -127,13 +125,12 @@ def test_bytes_lexbor_keeps_undecoded_are_read_as_selectolax_reads_them() -> Non
 
 def test_without_the_compiled_walk_extraction_falls_back_to_the_python_walk() -> None:
     # What an install without a C compiler gets: the same extraction, and a manifest that says so.
-    said = _fresh_python(
-        "import sys\n"
-        "sys.modules['weft.pipeline.extract.cwalk'] = None  # as if it had not been built\n"
+    said = fresh_python(
         "from weft.pipeline.extract import boilerplate, walk, walkers, extractor\n"
         "assert walkers.WALK == 'python' and walkers.walk is walk.walk and extractor.walk is walk.walk\n"
         "assert extractor.protected_ids_and_base is boilerplate.protected_ids_and_base\n"
-        "print(walkers.WALK_FALLBACK)\n"
+        "print(walkers.WALK_FALLBACK)\n",
+        unbuilt="weft.pipeline.extract.cwalk",
     )
     assert "cwalk" in said
 
@@ -168,20 +165,13 @@ def test_line_breaks_is_the_regex() -> None:
 def test_another_selectolax_release_gets_the_python_walk() -> None:
     # The vtable entry the compiled walk calls was read from selectolax 1.0.2's source; with any
     # other release it must not be called (a wrong entry would crash, not raise).
-    said = _fresh_python(
+    said = fresh_python(
         "import selectolax\n"
         "selectolax.__version__ = '9.9.9'\n"
         "from weft.pipeline.extract import walkers\n"
         "print(walkers.WALK, walkers.WALK_FALLBACK)\n"
     )
     assert said == "python the compiled walk knows selectolax 1.0.2, not 9.9.9"
-
-
-def _fresh_python(code: str) -> str:
-    """What `code` prints in a new interpreter (the walk is chosen once, at import)."""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 def test_count_p_is_what_css_p_counts(shared_data: Path) -> None:

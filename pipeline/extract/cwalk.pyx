@@ -28,13 +28,12 @@ from cpython.object cimport PyObject
 from cpython.pycapsule cimport PyCapsule_GetPointer
 from cpython.unicode cimport (
     PyUnicode_1BYTE_KIND,
+    PyUnicode_2BYTE_KIND,
     Py_UNICODE_ISSPACE,
     PyUnicode_DATA,
     PyUnicode_DecodeUTF8,
     PyUnicode_FromKindAndData,
     PyUnicode_KIND,
-    PyUnicode_READ,
-    PyUnicode_WRITE,
 )
 from libc.stdint cimport uintptr_t
 from libc.stdlib cimport free, malloc
@@ -345,92 +344,77 @@ cdef object br_replacement = _py._br_replacement
 cdef int IT_PARA = _py.IT_PARA
 
 
-cpdef str collapse(str text):
-    """`" ".join(text.split())` in one pass over the characters, without a string for each word
-    (which is what made it the dearest step of ending a paragraph): each run of whitespace, as
-    `str.split` knows it, becomes one space, and there is none at either end. Text that is
-    already so comes back as it is."""
-    cdef Py_ssize_t n = len(text), i, j = 0
-    cdef int kind = PyUnicode_KIND(text)
-    cdef void *data = PyUnicode_DATA(text)
-    cdef void *out
-    cdef Py_UCS4 ch
-    cdef bint gap = True  # at the start, as after a space: leading whitespace is dropped
-    if kind == PyUnicode_1BYTE_KIND:
-        return _collapse_1byte(text, <const unsigned char *> data, n)
-    for i in range(n):
-        ch = PyUnicode_READ(kind, data, i)
-        if ch == 0x20 and not gap:
-            gap = True
-        elif Py_UNICODE_ISSPACE(ch):
-            break
-        else:
-            gap = False
-    else:
-        if not gap or n == 0:
-            return text
-    out = malloc(n * kind)
-    if out == NULL:
-        raise MemoryError()
-    try:
-        gap = False
-        for i in range(n):
-            ch = PyUnicode_READ(kind, data, i)
-            if Py_UNICODE_ISSPACE(ch):
-                gap = j > 0
-            else:
-                if gap:
-                    PyUnicode_WRITE(kind, out, j, 0x20)
-                    j += 1
-                    gap = False
-                PyUnicode_WRITE(kind, out, j, ch)
-                j += 1
-        return PyUnicode_FromKindAndData(kind, out, j)
-    finally:
-        free(out)
+cdef extern from "Python.h":
+    ctypedef unsigned char ucs1 "Py_UCS1"
+    ctypedef unsigned short ucs2 "Py_UCS2"
+    ctypedef unsigned int ucs4 "Py_UCS4"
+
+ctypedef fused code_unit:
+    ucs1
+    ucs2
+    ucs4
 
 
 cdef unsigned char SPACE_1BYTE[256]
-"""Whether each character of a one-byte string is whitespace as `str.split` knows it."""
+"""Whether each character below U+0100 is whitespace as `str.split` knows it."""
 for _i in range(256):
     SPACE_1BYTE[_i] = chr(_i).isspace()
 
 
-cdef str _collapse_1byte(str text, const unsigned char *data, Py_ssize_t n):
-    """`collapse` of a string of one-byte characters (Latin-1: nearly all paragraphs), read and
-    written a byte at a time with a table for the whitespace test."""
+cdef inline bint _is_space(ucs4 ch) noexcept:
+    """`Py_UNICODE_ISSPACE`, by a table below U+0100 (nearly all characters; the only test a
+    one-byte string compiles to)."""
+    return SPACE_1BYTE[ch] if ch < 256 else Py_UNICODE_ISSPACE(ch)
+
+
+cpdef str collapse(str text):
+    """`" ".join(text.split())` in one pass over the characters, without a string for each word
+    (which is what made it the dearest step of ending a paragraph): each run of whitespace, as
+    `str.split` knows it, becomes one space, and there is none at either end. Text that is
+    already so comes back as it is. Compiled once for each string width: one-byte strings
+    (Latin-1, nearly all paragraphs) are then read and written a byte at a time."""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    if kind == PyUnicode_1BYTE_KIND:
+        return _collapse(text, <const ucs1 *> data, len(text), kind)
+    if kind == PyUnicode_2BYTE_KIND:
+        return _collapse(text, <const ucs2 *> data, len(text), kind)
+    return _collapse(text, <const ucs4 *> data, len(text), kind)
+
+
+cdef str _collapse(str text, const code_unit *data, Py_ssize_t n, int kind):
     cdef Py_ssize_t i, j = 0
-    cdef unsigned char ch
-    cdef unsigned char *out
-    cdef bint gap = True
+    cdef ucs4 ch
+    cdef code_unit *out
+    cdef bint gap = True  # at the start, as after a space: leading whitespace is dropped
     for i in range(n):
         ch = data[i]
         if ch == 0x20 and not gap:
             gap = True
-        elif SPACE_1BYTE[ch]:
+        elif _is_space(ch):
             break
         else:
             gap = False
     else:
         if not gap or n == 0:
             return text
-    out = <unsigned char *> malloc(n)
+    out = <code_unit *> malloc(n * sizeof(code_unit))
     if out == NULL:
         raise MemoryError()
     try:
         gap = False
         for i in range(n):
             ch = data[i]
-            if SPACE_1BYTE[ch]:
+            if _is_space(ch):
                 gap = j > 0
             else:
                 if gap:
                     out[j] = 0x20
                     j += 1
                     gap = False
-                out[j] = ch
+                out[j] = <code_unit> ch
                 j += 1
-        return PyUnicode_FromKindAndData(PyUnicode_1BYTE_KIND, out, j)
+        return PyUnicode_FromKindAndData(kind, out, j)
     finally:
         free(out)
 

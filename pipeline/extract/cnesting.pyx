@@ -157,7 +157,6 @@ def open_tags_bound_exceeds(const unsigned char[::1] html, Py_ssize_t max_depth,
         free(table.slots)
 
 
-
 cdef extern from *:
     """
     #include <stddef.h>

@@ -125,27 +125,21 @@ serialise to the same HTML either way), and skipping them makes parsing 6% faste
 `benchmarks/bench_read_extract.py` repeats: 0.30 → 0.28 ms a page)."""
 
 
-def _count_tag_starts(html: bytes) -> int:
-    """How many `<` the page has: the nesting guard's trigger, asked of every page over 4 kB
-    where the compiled `cnesting.tag_starts_exceed` was not built. `bytes.count` walks a byte at
-    a time (0.027 ms on a 60 kB page); numpy compares them in SIMD (0.005 ms)."""
-    return int(np.count_nonzero(np.frombuffer(html, dtype=np.uint8) == _LT))
+def _tag_starts_exceed_numpy(html: bytes, limit: int) -> bool:
+    """Whether the page has more than `limit` `<`: the nesting guard's trigger, asked of every
+    page over 4 kB, where the compiled `cnesting.tag_starts_exceed` was not built (and its
+    reference in tests). `bytes.count` walks a byte at a time (0.027 ms on a 60 kB page); numpy
+    compares them in SIMD (0.005 ms)."""
+    return int(np.count_nonzero(np.frombuffer(html, dtype=np.uint8) == _LT)) > limit
 
 
 _LT = ord("<")
 
-
-def _tag_starts_exceed(html: bytes, limit: int) -> bool:
-    """Whether the page has more than `limit` `<` (numpy's count; replaced below by the compiled
-    count where it was built: 16 bytes at a time without an array as long as the page, 25 -> 5
-    µs and 0.27 -> 0.11 M instructions on a 200 kB page)."""
-    return _count_tag_starts(html) > limit
-
-
-try:
-    from weft.pipeline.extract.cnesting import tag_starts_exceed as _tag_starts_exceed  # noqa: F811
+try:  # 16 bytes at a time without an array as long as the page, stopping once the answer is
+    # known: 25 -> 5 µs and 0.27 -> 0.11 M instructions on a 200 kB page
+    from weft.pipeline.extract.cnesting import tag_starts_exceed as _tag_starts_exceed
 except ImportError:  # not built (no C compiler): numpy counts
-    pass
+    _tag_starts_exceed = _tag_starts_exceed_numpy
 
 
 def _title(tree: LexborHTMLParser) -> str | None:

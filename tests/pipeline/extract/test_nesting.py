@@ -151,4 +151,4 @@ def test_tag_starts_exceed_counts_as_bytes_count(shared_data: Path) -> None:
     for html in samples:
         count = html.count(b"<")
         for limit in {-1, 0, count - 1, count, count + 1, count // 2, 4096}:
-            assert cnesting.tag_starts_exceed(html, limit) == (count > limit) == (extractor._count_tag_starts(html) > limit)
+            assert cnesting.tag_starts_exceed(html, limit) == (count > limit) == extractor._tag_starts_exceed_numpy(html, limit)

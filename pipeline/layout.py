@@ -228,6 +228,10 @@ def atomic_file(path: Path, *, durable: bool = False) -> Iterator[Path]:
         raise
 
 
+_WRITE_BUFFER = 2**20
+"""Bytes `write_parquet_atomic` gathers before each `write` call."""
+
+
 def write_parquet_atomic(path: Path, table: pa.Table, *, durable: bool = False, staged: bool = False) -> None:
     """Write `table` to `path` (zstd). With `staged`, the file is a chunk staged at a barrier
     (`_work/docs/`, `_work/deduped/`), which the job reads back in full and in part several
@@ -240,11 +244,9 @@ def write_parquet_atomic(path: Path, table: pa.Table, *, durable: bool = False, 
 
     Written through a 1 MiB buffer: given a path, Parquet makes one `write` call per page and
     column (312 calls for each staged chunk of the big bench WARC), the same bytes."""
-    with atomic_file(path, durable=durable) as tmp, pa.output_stream(tmp, compression=None, buffer_size=_WRITE_BUFFER) as sink:
+    with (atomic_file(path, durable=durable) as tmp,
+          pa.output_stream(tmp, compression=None, buffer_size=_WRITE_BUFFER) as sink):
         pq.write_table(table, sink, compression="lz4" if staged else "zstd")
-
-
-_WRITE_BUFFER = 2**20
 
 
 def read_parquet(path: Path, columns: list[str] | None = None) -> pa.Table:

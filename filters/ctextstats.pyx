@@ -12,8 +12,8 @@ choice of prose lines, about 6% of a text job.
 The definitions are `textstats`'s, character for character: a space is what `str.split` splits
 on (`Py_UNICODE_ISSPACE`), a letter or digit what `\\w` means apart from "_"
 (`Py_UNICODE_ISALNUM`), and the CJK ranges are `textstats._CJK_RANGES`, handed over by
-`load_ranges` when textstats imports this module. The tests compare this pass with the Python one on every real page and on strings built from every
-space character and the ranges' edges.
+`load_ranges` when textstats imports this module. The tests compare this pass with the Python
+one on every real page and on strings built from every space character and the ranges' edges.
 """
 
 from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISSPACE
@@ -92,8 +92,3 @@ cpdef tuple scan(str text):
     if token and wordy:
         words += 1
     return words, wide, url
-
-
-cpdef Py_ssize_t count_words(str text):
-    """`textstats.count_words`, compiled."""
-    return scan(text)[0]
